@@ -1,0 +1,65 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Development defaults; a local .env (copied from .env.example) overrides them.
+export DEBUG ?= 1
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
+.PHONY: install run test test-postgres lint format migrate councils demo bench clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
+
+$(VENV)/.installed: pyproject.toml | check-python
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+councils: migrate
+	$(PY) manage.py load_councils
+
+# Seeds demo data only when the database has no decisions yet (never over real data).
+demo: councils
+	$(PY) manage.py seed_demo --if-empty
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+# The same suite on the PostgreSQL server (pytest-django creates and drops test_ombudsman_test).
+test-postgres: install
+	DATABASE_URL=$${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/ombudsman_test} $(VENV)/bin/pytest --create-db
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/statistics_year.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

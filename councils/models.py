@@ -1,0 +1,461 @@
+"""The register of councils and the facts about their complaints.
+
+Data flows one way: import -> these models -> councils.statistics -> pages, letters, downloads.
+Visibility rules (which years are public) live in one QuerySet method each, so no view can
+forget them.
+"""
+
+import calendar
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+YEAR_LABEL_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_year_label(label: str) -> int:
+    """Return the starting calendar year of a reporting-year label such as `2023-24`.
+
+    Raises ValueError with a plain reason for anything that is not `YYYY-YY` with consecutive years.
+    """
+    match = YEAR_LABEL_RE.match(label.strip()) if isinstance(label, str) else None
+    if not match:
+        raise ValueError(f"{label!r} is not a reporting year like 2023-24")
+    start = int(match.group(1))
+    if (start + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"{label!r} is not a reporting year: the years must be consecutive")
+    return start
+
+
+def year_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def reporting_year_start(day: datetime.date) -> int:
+    """The calendar year in which the financial year containing `day` starts (1 April)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+class CouncilType(models.TextChoices):
+    COUNTY = "county", "County council"
+    DISTRICT = "district", "District council"
+    METROPOLITAN = "metropolitan", "Metropolitan borough"
+    UNITARY = "unitary", "Unitary council"
+    LONDON = "london", "London borough"
+
+    @classmethod
+    def from_code(cls, code: str) -> "CouncilType":
+        """Type from the ONS GSS code prefix (E06 unitary, E07 district, ...)."""
+        try:
+            return _TYPE_BY_PREFIX[code[:3]]
+        except KeyError:
+            raise ValueError(f"{code!r} is not an English council code (E06-E10)") from None
+
+
+_TYPE_BY_PREFIX = {
+    "E06": CouncilType.UNITARY,
+    "E07": CouncilType.DISTRICT,
+    "E08": CouncilType.METROPOLITAN,
+    "E09": CouncilType.LONDON,
+    "E10": CouncilType.COUNTY,
+}
+
+
+class CouncilQuerySet(models.QuerySet):
+    def current(self):
+        """The councils that exist today (317 in England)."""
+        return self.filter(ceased_on__isnull=True)
+
+    def former(self):
+        return self.filter(ceased_on__isnull=False)
+
+    def of_type(self, council_type: str):
+        return self.filter(type=council_type)
+
+    def with_code(self, code: str):
+        """Match a council by its current code or any previous code it had."""
+        code = code.strip().upper()
+        return self.filter(Q(code=code) | Q(previous_codes__code=code)).distinct()
+
+
+class Council(models.Model):
+    code = models.CharField("GSS code", max_length=9, unique=True)
+    name = models.CharField("area name", max_length=100)
+    official_name = models.CharField(
+        max_length=150, help_text="The council's own name, e.g. Ashfield District Council."
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    type = models.CharField(max_length=12, choices=CouncilType.choices)
+    county = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="districts",
+        limit_choices_to={"type": CouncilType.COUNTY},
+        help_text="The county council a district sits in.",
+    )
+    chief_executive = models.CharField(max_length=150, blank=True)
+    chief_executive_title = models.CharField(max_length=150, blank=True, default="Chief Executive")
+    email = models.EmailField(blank=True, help_text="Where the annual review letter is sent.")
+    ceased_on = models.DateField(
+        null=True, blank=True, help_text="The day the council was abolished (its last day + 1)."
+    )
+    successors = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors"
+    )
+
+    objects = CouncilQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="council_type_valid", condition=Q(type__in=CouncilType.values)
+            ),
+            models.CheckConstraint(
+                name="council_code_format", condition=Q(code__regex=r"^E(0[6-9]|10)[0-9]{6}$")
+            ),
+            # Only districts sit in a county.
+            models.CheckConstraint(
+                name="council_county_only_for_districts",
+                condition=Q(county__isnull=True) | Q(type=CouncilType.DISTRICT),
+            ),
+        ]
+        indexes = [
+            # Council.objects.current().of_type(t): the map, compare pages and type averages.
+            models.Index(fields=["type", "ceased_on"], name="council_type_current_idx"),
+        ]
+
+    def __str__(self):
+        return self.official_name or self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.ceased_on is None
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"/councils/{self.slug}/"
+
+
+class PreviousCode(models.Model):
+    """A GSS code a council used before (e.g. Sheffield E08000019 before E08000039)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="previous_codes")
+    code = models.CharField(max_length=9, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    def clean(self):
+        if Council.objects.filter(code=self.code).exclude(pk=self.council_id).exists():
+            raise ValidationError({"code": "This is another council's current code."})
+
+
+class ReportingYearQuerySet(models.QuerySet):
+    def public(self, today: datetime.date | None = None):
+        """Years whose figures the public may see: a publication date that has arrived."""
+        today = today or timezone.localdate()
+        return self.filter(published_on__isnull=False, published_on__lte=today)
+
+    def visible_to(self, user, today: datetime.date | None = None):
+        """Every year for staff (to preview before publication); public years for everyone else."""
+        if user is not None and user.is_active and user.is_staff:
+            return self.all()
+        return self.public(today)
+
+    def for_label(self, label: str):
+        return self.filter(label=label)
+
+
+class ReportingYear(models.Model):
+    """A financial year, 1 April to 31 March, labelled `2023-24`."""
+
+    label = models.CharField(max_length=7, unique=True)
+    start = models.DateField()
+    end = models.DateField()
+    published_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day its figures, pages, downloads and letters become public.",
+    )
+    note = models.TextField(blank=True, help_text="A public note shown wherever the year is.")
+    demo = models.BooleanField(default=False, editable=False)
+
+    objects = ReportingYearQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                name="reporting_year_label_format", condition=Q(label__regex=r"^[0-9]{4}-[0-9]{2}$")
+            ),
+            models.CheckConstraint(name="reporting_year_end_after_start", condition=Q(end__gt=F("start"))),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @classmethod
+    def dates_for(cls, label: str) -> tuple[datetime.date, datetime.date]:
+        start = parse_year_label(label)
+        return datetime.date(start, 4, 1), datetime.date(start + 1, 3, 31)
+
+    @classmethod
+    def get_or_create_for_label(cls, label: str) -> "ReportingYear":
+        start, end = cls.dates_for(label)
+        year, _ = cls.objects.get_or_create(label=label, defaults={"start": start, "end": end})
+        return year
+
+    def is_public(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.published_on is not None and self.published_on <= today
+
+    @property
+    def period(self) -> str:
+        """`1 April 2023 to 31 March 2024`, as the Ombudsman writes it."""
+        return f"1 April {self.start.year} to 31 March {self.end.year}"
+
+    def clean(self):
+        try:
+            start, end = self.dates_for(self.label)
+        except ValueError as error:
+            raise ValidationError({"label": str(error)}) from None
+        self.start, self.end = start, end
+
+
+class Population(models.Model):
+    """Residents of a council in a reporting year (ONS mid-year estimate)."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="populations")
+    year = models.ForeignKey(ReportingYear, on_delete=models.CASCADE, related_name="populations")
+    population = models.PositiveIntegerField()
+    demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["year", "council"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "year"], name="population_one_per_council_year"),
+            models.CheckConstraint(name="population_positive", condition=Q(population__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.council} {self.year}: {self.population:,}"
+
+
+class Category(models.TextChoices):
+    ADULT_CARE = "Adult care services"
+    BENEFITS_TAX = "Benefits and tax"
+    CORPORATE = "Corporate and other services"
+    EDUCATION = "Education and children's services"
+    ENVIRONMENT = "Environmental services, public protection and regulation"
+    HIGHWAYS = "Highways and transport"
+    HOUSING = "Housing"
+    PLANNING = "Planning and development"
+    OTHER = "Other"
+
+
+class OutcomeGroup(models.TextChoices):
+    """The 2024-25 onward wording for what happened to complaints."""
+
+    INVESTIGATED = "investigated", "Investigated"
+    ASSESSED_AND_CLOSED = "assessed and closed", "Assessed and closed"
+    NOT_FOR_US = "not for us", "Not for us"
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "Upheld"
+    NOT_UPHELD = "Not upheld"
+    CLOSED_AFTER_INITIAL_ENQUIRIES = "Closed after initial enquiries"
+    ADVICE_GIVEN = "Advice given"
+    REFERRED_BACK = "Referred back for local resolution"
+    INCOMPLETE_INVALID = "Incomplete/Invalid"
+
+    @property
+    def group(self) -> OutcomeGroup:
+        return OUTCOME_GROUPS[self]
+
+
+OUTCOME_GROUPS: dict[str, OutcomeGroup] = {
+    Outcome.UPHELD: OutcomeGroup.INVESTIGATED,
+    Outcome.NOT_UPHELD: OutcomeGroup.INVESTIGATED,
+    Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES: OutcomeGroup.ASSESSED_AND_CLOSED,
+    Outcome.ADVICE_GIVEN: OutcomeGroup.NOT_FOR_US,
+    Outcome.REFERRED_BACK: OutcomeGroup.NOT_FOR_US,
+    Outcome.INCOMPLETE_INVALID: OutcomeGroup.NOT_FOR_US,
+}
+INVESTIGATED_OUTCOMES = (Outcome.UPHELD, Outcome.NOT_UPHELD)
+
+
+class Compliance(models.TextChoices):
+    COMPLIED = "Complied"
+    COMPLIED_LATE = "Complied late"
+    NOT_COMPLIED = "Not complied"
+
+
+COMPLIED_OUTCOMES = (Compliance.COMPLIED, Compliance.COMPLIED_LATE)
+
+
+def _in_range(field: str, start: datetime.date, end: datetime.date) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+class DecisionQuerySet(models.QuerySet):
+    def received_in(self, year: ReportingYear):
+        """Complaints received: counted in the year of their received date."""
+        return self.filter(_in_range("received", year.start, year.end))
+
+    def decided_in(self, year: ReportingYear):
+        """Decisions made (and every statistic but compliance): the year of the decision date."""
+        return self.filter(_in_range("decided", year.start, year.end))
+
+    def compliance_recorded_in(self, year: ReportingYear):
+        """Compliance outcomes: the year of the compliance date, often later than the decision."""
+        return self.filter(_in_range("compliance_date", year.start, year.end)).exclude(compliance="")
+
+    def decided(self):
+        return self.filter(decided__isnull=False)
+
+    def investigated(self):
+        return self.filter(outcome__in=INVESTIGATED_OUTCOMES)
+
+    def upheld(self):
+        return self.filter(outcome=Outcome.UPHELD)
+
+    def public_reports(self):
+        return self.filter(public_report=True)
+
+    def for_council(self, council: Council):
+        return self.filter(council=council)
+
+    def published(self, today: datetime.date | None = None):
+        """Decisions the public may read: decided at least three months ago."""
+        today = today or timezone.localdate()
+        return self.filter(decided__isnull=False, decided__lte=_three_months_before(today))
+
+
+def _three_months_before(day: datetime.date) -> datetime.date:
+    year, month_index = divmod(day.year * 12 + day.month - 1 - 3, 12)
+    month = month_index + 1
+    # 31 May -> 28 (or 29) February: clamp to the month's last day.
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Decision(models.Model):
+    """One complaint to the Ombudsman about a council, and what was decided."""
+
+    reference = models.CharField(max_length=20, unique=True, help_text="e.g. 23 001 234")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="decisions")
+    category = models.CharField(max_length=60, choices=Category.choices)
+    received = models.DateField()
+    decided = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, choices=Outcome.choices, blank=True)
+    remedied_by_council = models.BooleanField(
+        default=False,
+        help_text="Upheld, and the council had already provided a satisfactory remedy.",
+    )
+    public_report = models.BooleanField(default=False, help_text="A public interest report.")
+    compliance = models.CharField(max_length=20, choices=Compliance.choices, blank=True)
+    compliance_date = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    demo = models.BooleanField(default=False, editable=False)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                name="decision_category_valid", condition=Q(category__in=Category.values)
+            ),
+            models.CheckConstraint(
+                name="decision_outcome_valid", condition=Q(outcome__in=["", *Outcome.values])
+            ),
+            models.CheckConstraint(
+                name="decision_compliance_valid",
+                condition=Q(compliance__in=["", *Compliance.values]),
+            ),
+            # Undecided means no decision date and no outcome; decided means both.
+            models.CheckConstraint(
+                name="decision_decided_has_outcome",
+                condition=Q(decided__isnull=True, outcome="")
+                | (Q(decided__isnull=False) & ~Q(outcome="")),
+            ),
+            models.CheckConstraint(
+                name="decision_decided_not_before_received",
+                condition=Q(decided__isnull=True) | Q(decided__gte=F("received")),
+            ),
+            models.CheckConstraint(
+                name="decision_compliance_has_date",
+                condition=Q(compliance="", compliance_date__isnull=True)
+                | (~Q(compliance="") & Q(compliance_date__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="decision_remedy_only_when_upheld",
+                condition=Q(remedied_by_council=False) | Q(outcome=Outcome.UPHELD),
+            ),
+        ]
+        indexes = [
+            # statistics: decisions made in a year, grouped by council and outcome.
+            models.Index(fields=["decided", "council", "outcome"], name="decision_decided_idx"),
+            # statistics: complaints received in a year, grouped by council and category.
+            models.Index(fields=["received", "council", "category"], name="decision_received_idx"),
+            # statistics: compliance outcomes recorded in a year, grouped by council.
+            models.Index(
+                fields=["compliance_date", "council", "compliance"], name="decision_compliance_idx"
+            ),
+            # council page: one council's decisions, newest first.
+            models.Index(fields=["council", "-decided"], name="decision_council_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def outcome_group(self) -> OutcomeGroup | None:
+        return OUTCOME_GROUPS.get(self.outcome)
+
+
+class RecommendationKind(models.TextChoices):
+    REMEDY = "Remedy"
+    SERVICE_IMPROVEMENT = "Service improvement"
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def service_improvements(self):
+        return self.filter(kind=RecommendationKind.SERVICE_IMPROVEMENT)
+
+
+class Recommendation(models.Model):
+    """What the council was asked to do on a decision."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="recommendations")
+    kind = models.CharField(max_length=20, choices=RecommendationKind.choices)
+    text = models.TextField()
+    due = models.DateField(null=True, blank=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decision", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="recommendation_kind_valid", condition=Q(kind__in=RecommendationKind.values)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.text[:60]}"
