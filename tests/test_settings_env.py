@@ -11,9 +11,15 @@ def test_sqlite_url_is_relative_to_the_project(tmp_path):
 
 
 def test_postgres_url_uses_psycopg_backend(tmp_path):
-    config = database_from_url("postgres://postgres:s%40cret@127.0.0.1:5432/ombudsman", base_dir=tmp_path)
+    config = database_from_url(
+        "postgres://postgres:s%40cret@127.0.0.1:5432/ombudsman", base_dir=tmp_path
+    )
     assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("ombudsman", "postgres", "s@cret")
+    assert (config["NAME"], config["USER"], config["PASSWORD"]) == (
+        "ombudsman",
+        "postgres",
+        "s@cret",
+    )
     assert (config["HOST"], config["PORT"]) == ("127.0.0.1", "5432")
 
 
@@ -22,7 +28,9 @@ def test_unknown_database_scheme_fails_loudly(tmp_path):
         database_from_url("mysql://x/y", base_dir=tmp_path)
 
 
-@pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("0", False), ("off", False)])
+@pytest.mark.parametrize(
+    "raw, expected", [("1", True), ("yes", True), ("0", False), ("off", False)]
+)
 def test_env_bool_reads_yes_and_no(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env_bool("FLAG", not expected) is expected

@@ -1,0 +1,476 @@
+"""Every published figure, computed in one place with exact arithmetic.
+
+SPEC "The statistics": per council and reporting year, the uphold rate, compliance rate,
+satisfactory remedy rate and upheld decisions per 100,000 residents, each with its base; averages
+for similar authorities (same council type) and England are pooled (sum of numerators / sum of
+bases), not means of rates. Percentages round half up to whole numbers, per-100k to one decimal.
+Fractions and Decimals only: never float and never round().
+
+Whole years are computed in a fixed number of queries whatever the number of councils, decisions
+or years: one per source table, grouped in the database.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from django.db.models import Case, CharField, Count, Q, Value, When
+
+from councils.models import (
+    COMPLIED_OUTCOMES,
+    OUTCOME_GROUPS,
+    Category,
+    Council,
+    Decision,
+    Outcome,
+    OutcomeGroup,
+    Population,
+    ReportingYear,
+)
+
+# Two-sided 95% normal quantile, to the precision Decimal arithmetic carries.
+Z_95 = Decimal("1.959963984540054")
+SMALL_BASE = 10  # a base under this is flagged on every page
+NO_VERDICT_BASE = 5  # a base under this gets no verdict and is greyed
+PER_RESIDENTS = 100_000
+
+
+def round_half_up(value: Fraction, places: int = 0) -> Decimal:
+    """Round a non-negative exact value half up: 12.5 -> 13, 0.05 -> 0.1 (places=1)."""
+    if value < 0:
+        raise ValueError("figures are never negative")
+    scaled = Fraction(value) * 10**places
+    return Decimal(math.floor(scaled + Fraction(1, 2))).scaleb(-places)
+
+
+def _sqrt(value: Fraction) -> Fraction:
+    with localcontext() as context:
+        context.prec = 40
+        root = (Decimal(value.numerator) / Decimal(value.denominator)).sqrt()
+    return Fraction(root)
+
+
+class Verdict(enum.StrEnum):
+    HIGHER = "higher"
+    SIMILAR = "similar"
+    LOWER = "lower"
+
+    @property
+    def sentence(self) -> str:
+        return {
+            Verdict.HIGHER: "higher than similar authorities",
+            Verdict.SIMILAR: "similar to similar authorities",
+            Verdict.LOWER: "lower than similar authorities",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95% confidence interval, as exact fractions of the figure's unit."""
+
+    low: Fraction
+    high: Fraction
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator of base, e.g. 3 upheld of 24 investigated. A zero base has no figure."""
+
+    numerator: int
+    base: int
+
+    def __post_init__(self):
+        if not 0 <= self.numerator <= self.base:
+            raise ValueError(
+                f"a rate needs 0 <= numerator <= base, got {self.numerator}/{self.base}"
+            )
+
+    @property
+    def value(self) -> Fraction | None:
+        return Fraction(self.numerator, self.base) if self.base else None
+
+    @property
+    def percent(self) -> int | None:
+        """The published whole percentage (half up), or None when there is no figure."""
+        if not self.base:
+            return None
+        return int(round_half_up(Fraction(self.numerator * 100, self.base)))
+
+    @property
+    def small_base(self) -> bool:
+        return 0 < self.base < SMALL_BASE
+
+    @property
+    def interval(self) -> Interval | None:
+        """The 95% Wilson score interval, which stays inside 0-1 even for 0 of 3 or 3 of 3."""
+        if not self.base:
+            return None
+        n = self.base
+        p = Fraction(self.numerator, n)
+        z = Fraction(Z_95)
+        z2 = z * z
+        denominator = 1 + z2 / n
+        centre = (p + z2 / (2 * n)) / denominator
+        spread = z * _sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+        return Interval(max(Fraction(0), centre - spread), min(Fraction(1), centre + spread))
+
+    @property
+    def interval_percent(self) -> tuple[int, int] | None:
+        interval = self.interval
+        if interval is None:
+            return None
+        return (
+            int(round_half_up(interval.low * 100)),
+            int(round_half_up(interval.high * 100)),
+        )
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.numerator + other.numerator, self.base + other.base)
+
+
+@dataclass(frozen=True)
+class PerResidents:
+    """count per 100,000 residents. No population (0) means no figure."""
+
+    count: int
+    population: int
+
+    @property
+    def base(self) -> int:
+        return self.population
+
+    @property
+    def value(self) -> Fraction | None:
+        return Fraction(self.count * PER_RESIDENTS, self.population) if self.population else None
+
+    @property
+    def rounded(self) -> Decimal | None:
+        """The published figure: one decimal place, half up."""
+        value = self.value
+        return None if value is None else round_half_up(value, 1)
+
+    @property
+    def small_base(self) -> bool:
+        return 0 < self.population < SMALL_BASE
+
+    @property
+    def interval(self) -> Interval | None:
+        """95% interval on the Poisson count (Byar's approximation), scaled per 100,000."""
+        if not self.population:
+            return None
+        x = self.count
+        z = Fraction(Z_95)
+        low = Fraction(0)
+        if x > 0:
+            low = x * (1 - Fraction(1, 9 * x) - z / (3 * _sqrt(Fraction(x)))) ** 3
+        high = (x + 1) * (1 - Fraction(1, 9 * (x + 1)) + z / (3 * _sqrt(Fraction(x + 1)))) ** 3
+        scale = Fraction(PER_RESIDENTS, self.population)
+        return Interval(max(Fraction(0), low) * scale, high * scale)
+
+    def __add__(self, other: PerResidents) -> PerResidents:
+        return PerResidents(self.count + other.count, self.population + other.population)
+
+
+class Statistic(enum.StrEnum):
+    """The four published statistics, named as in the open-data columns."""
+
+    UPHOLD = "uphold_rate"
+    COMPLIANCE = "compliance_rate"
+    REMEDY = "satisfactory_remedy_rate"
+    PER_100K = "upheld_per_100k"
+
+    @property
+    def label(self) -> str:
+        return {
+            Statistic.UPHOLD: "Complaints upheld",
+            Statistic.COMPLIANCE: "Compliance with recommendations",
+            Statistic.REMEDY: "Satisfactory remedy provided by the council",
+            Statistic.PER_100K: "Upheld decisions per 100,000 residents",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The four statistics for one council (or a pooled group) in one year."""
+
+    uphold: Rate = Rate(0, 0)
+    compliance: Rate = Rate(0, 0)
+    remedy: Rate = Rate(0, 0)
+    per_100k: PerResidents = PerResidents(0, 0)
+
+    def get(self, statistic: Statistic) -> Rate | PerResidents:
+        return {
+            Statistic.UPHOLD: self.uphold,
+            Statistic.COMPLIANCE: self.compliance,
+            Statistic.REMEDY: self.remedy,
+            Statistic.PER_100K: self.per_100k,
+        }[statistic]
+
+    @property
+    def investigations(self) -> int:
+        return self.uphold.base
+
+    @property
+    def upheld(self) -> int:
+        return self.uphold.numerator
+
+    @classmethod
+    def pooled(cls, many: Iterable[Figures]) -> Figures:
+        """Sum of numerators over sum of bases. Per-100k pools only councils with a population."""
+        total = cls()
+        for figures in many:
+            total = cls(
+                uphold=total.uphold + figures.uphold,
+                compliance=total.compliance + figures.compliance,
+                remedy=total.remedy + figures.remedy,
+                per_100k=total.per_100k + figures.per_100k,
+            )
+        return total
+
+
+def verdict(figure: Rate | PerResidents, average: Rate | PerResidents) -> Verdict | None:
+    """Higher or lower only when the 95% interval lies wholly above or below the average."""
+    if figure.base < NO_VERDICT_BASE or average.value is None:
+        return None
+    interval = figure.interval
+    if interval.low > average.value:
+        return Verdict.HIGHER
+    if interval.high < average.value:
+        return Verdict.LOWER
+    return Verdict.SIMILAR
+
+
+@dataclass(frozen=True)
+class CouncilRef:
+    """What pages need to name and link a council, without another query."""
+
+    id: int
+    code: str
+    name: str
+    official_name: str
+    slug: str
+    type: str
+
+
+@dataclass(frozen=True)
+class CouncilFigures:
+    council: CouncilRef
+    figures: Figures
+    similar: Figures  # the pooled average for the council's type
+
+    def verdict(self, statistic: Statistic) -> Verdict | None:
+        return verdict(self.figures.get(statistic), self.similar.get(statistic))
+
+
+@dataclass(frozen=True)
+class YearStatistics:
+    year: ReportingYear
+    councils: dict[int, CouncilFigures] = field(default_factory=dict)
+    by_type: dict[str, Figures] = field(default_factory=dict)
+    national: Figures = Figures()
+
+    def for_council(self, council_id: int) -> CouncilFigures | None:
+        return self.councils.get(council_id)
+
+    def sorted_by_name(self) -> list[CouncilFigures]:
+        return sorted(self.councils.values(), key=lambda c: c.council.name)
+
+
+def _year_bucket(field_name: str, years: Sequence[ReportingYear]) -> Case:
+    """SQL CASE giving the reporting-year label of a date column (NULL outside the years)."""
+    return Case(
+        *(
+            When(
+                **{f"{field_name}__gte": y.start, f"{field_name}__lte": y.end}, then=Value(y.label)
+            )
+            for y in years
+        ),
+        default=Value(None),
+        output_field=CharField(),
+    )
+
+
+def _date_window(field_name: str, years: Sequence[ReportingYear]) -> Q:
+    return Q(**{f"{field_name}__gte": min(y.start for y in years)}) & Q(
+        **{f"{field_name}__lte": max(y.end for y in years)}
+    )
+
+
+def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatistics]:
+    """Every council's figures, type averages and national figures for each year.
+
+    Four queries whatever the number of years, councils or decisions: investigations,
+    compliance outcomes, populations, and the councils involved.
+    """
+    years = sorted(years, key=lambda y: y.start)
+    if not years:
+        return {}
+    by_label = {y.label: y for y in years}
+    # {(label, council_id): {...counts}}
+    counts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+
+    investigations = (
+        Decision.objects.filter(_date_window("decided", years))
+        .investigated()
+        .annotate(bucket=_year_bucket("decided", years))
+        .exclude(bucket=None)
+        .order_by()
+        .values("bucket", "council_id")
+        .annotate(
+            investigated=Count("id"),
+            upheld=Count("id", filter=Q(outcome=Outcome.UPHELD)),
+            remedied=Count("id", filter=Q(outcome=Outcome.UPHELD, remedied_by_council=True)),
+        )
+    )
+    for row in investigations:
+        counts[row["bucket"], row["council_id"]].update(
+            investigated=row["investigated"], upheld=row["upheld"], remedied=row["remedied"]
+        )
+
+    compliance = (
+        Decision.objects.filter(_date_window("compliance_date", years))
+        .exclude(compliance="")
+        .annotate(bucket=_year_bucket("compliance_date", years))
+        .exclude(bucket=None)
+        .order_by()
+        .values("bucket", "council_id")
+        .annotate(
+            outcomes=Count("id"), complied=Count("id", filter=Q(compliance__in=COMPLIED_OUTCOMES))
+        )
+    )
+    for row in compliance:
+        counts[row["bucket"], row["council_id"]].update(
+            outcomes=row["outcomes"], complied=row["complied"]
+        )
+
+    populations = Population.objects.filter(year__in=[y.pk for y in years]).values_list(
+        "year__label", "council_id", "population"
+    )
+    for label, council_id, population in populations:
+        counts[label, council_id]["population"] = population
+
+    councils = {
+        row["id"]: CouncilRef(**row)
+        for row in Council.objects.filter(id__in={cid for _, cid in counts}).values(
+            "id", "code", "name", "official_name", "slug", "type"
+        )
+    }
+
+    per_year: dict[str, dict[int, Figures]] = defaultdict(dict)
+    for (label, council_id), c in counts.items():
+        upheld = c.get("upheld", 0)
+        population = c.get("population", 0)
+        per_year[label][council_id] = Figures(
+            uphold=Rate(upheld, c.get("investigated", 0)),
+            compliance=Rate(c.get("complied", 0), c.get("outcomes", 0)),
+            remedy=Rate(c.get("remedied", 0), upheld),
+            # Upheld decisions count towards per-100k only where the population is known.
+            per_100k=PerResidents(upheld if population else 0, population),
+        )
+
+    result = {}
+    for label, year in by_label.items():
+        figures = per_year.get(label, {})
+        grouped: dict[str, list[Figures]] = defaultdict(list)
+        for council_id, f in figures.items():
+            grouped[councils[council_id].type].append(f)
+        by_type = {council_type: Figures.pooled(group) for council_type, group in grouped.items()}
+        result[label] = YearStatistics(
+            year=year,
+            councils={
+                council_id: CouncilFigures(
+                    council=councils[council_id],
+                    figures=f,
+                    similar=by_type[councils[council_id].type],
+                )
+                for council_id, f in figures.items()
+            },
+            by_type=by_type,
+            national=Figures.pooled(figures.values()),
+        )
+    return result
+
+
+def year_statistics(year: ReportingYear) -> YearStatistics:
+    """Every council's figures for one year, with type averages and England (four queries)."""
+    return statistics_for_years([year])[year.label]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: ReportingYear
+    figures: Figures | None  # None: the council had no data or population that year
+    similar: Figures
+    national: Figures
+
+
+def council_trend(council: Council, years: Iterable[ReportingYear]) -> list[TrendPoint]:
+    """One council against its type average for every given year, oldest first (four queries)."""
+    points = []
+    for stats in statistics_for_years(years).values():
+        own = stats.for_council(council.pk)
+        points.append(
+            TrendPoint(
+                year=stats.year,
+                figures=own.figures if own else None,
+                similar=stats.by_type.get(council.type, Figures()),
+                national=stats.national,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class CouncilYearCounts:
+    """What happened to a council's complaints in a year, for its page and its letter."""
+
+    received_by_category: dict[str, int]
+    decided_by_outcome: dict[str, int]
+
+    @property
+    def received(self) -> int:
+        return sum(self.received_by_category.values())
+
+    @property
+    def decided(self) -> int:
+        return sum(self.decided_by_outcome.values())
+
+    @property
+    def decided_by_group(self) -> dict[str, int]:
+        groups = dict.fromkeys(OutcomeGroup.values, 0)
+        for outcome, count in self.decided_by_outcome.items():
+            groups[OUTCOME_GROUPS[outcome]] += count
+        return groups
+
+
+def council_year_counts(council: Council, year: ReportingYear) -> CouncilYearCounts:
+    """Complaints received by category and decisions made by outcome (two queries).
+
+    Every category and outcome is listed, with 0 where there were none, in the SPEC's order.
+    """
+    received = dict(
+        Decision.objects.for_council(council)
+        .received_in(year)
+        .order_by()
+        .values("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    decided = dict(
+        Decision.objects.for_council(council)
+        .decided_in(year)
+        .order_by()
+        .values("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    return CouncilYearCounts(
+        received_by_category={c: received.get(c, 0) for c in Category.values},
+        decided_by_outcome={o: decided.get(o, 0) for o in Outcome.values},
+    )
