@@ -3,5 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("councils.api_urls")),
+    path("data/", include("councils.data_urls")),
+    path("letters/", include("letters.urls")),
     path("", include("councils.urls")),
 ]
