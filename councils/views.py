@@ -1,5 +1,433 @@
-from django.shortcuts import render
+"""Public pages: fetch, call councils.statistics, render.
+
+Every view picks its years through `ReportingYear.objects.visible_to(user)`: the public sees
+published years only, staff preview the rest under a "not yet published" banner.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from councils import tables
+from councils.models import (
+    Council,
+    CouncilType,
+    Decision,
+    Recommendation,
+    ReportingYear,
+)
+from councils.postcodes import council_code_for_postcode, normalise_postcode
+from councils.statistics import (
+    CouncilRef,
+    Figures,
+    Statistic,
+    category_statistics,
+    council_year_counts,
+    statistics_for_years,
+    year_statistics,
+)
+from councils.wording import sentences
+
+GSS_CODE_RE = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
+OVERVIEW_FROM = "2024-25"  # the year the Ombudsman's outcome-group wording starts
 
 
-def home(request):
-    return render(request, "councils/home.html", {})
+@dataclass(frozen=True)
+class YearChoice:
+    years: list[ReportingYear]  # every year this user may see, oldest first
+    year: ReportingYear | None  # the chosen one (None: no year visible at all)
+
+    @property
+    def preview(self) -> bool:
+        """Staff looking at a year the public cannot see yet."""
+        return self.year is not None and not self.year.is_public()
+
+
+def choose_year(request: HttpRequest, label: str | None) -> YearChoice:
+    """The visible years and the chosen one: `label`, else the latest. Unknown or hidden: 404."""
+    years = list(ReportingYear.objects.visible_to(request.user))
+    if label is None:
+        public = [y for y in years if y.is_public()]
+        return YearChoice(years, (public or years or [None])[-1])
+    for year in years:
+        if year.label == label:
+            return YearChoice(years, year)
+    raise Http404("No such reporting year.")
+
+
+def _statistic(request: HttpRequest) -> Statistic:
+    try:
+        return Statistic(request.GET.get("statistic", Statistic.UPHOLD))
+    except ValueError:
+        return Statistic.UPHOLD
+
+
+def _council_type(value: str | None) -> str | None:
+    return value if value in CouncilType.values else None
+
+
+def _current_refs(council_type: str | None = None) -> list[CouncilRef]:
+    councils = Council.objects.current()
+    if council_type:
+        councils = councils.of_type(council_type)
+    return [
+        CouncilRef(**row)
+        for row in councils.values("id", "code", "name", "official_name", "slug", "type")
+    ]
+
+
+def _sorting(request: HttpRequest) -> tuple[str, bool]:
+    sort = request.GET.get("sort", "name")
+    return (sort if sort in tables.SORT_KEYS else "name"), request.GET.get("order") == "desc"
+
+
+def home(request: HttpRequest):
+    """The map and an accessible table of every current council for one year and statistic."""
+    choice = choose_year(request, request.GET.get("year"))
+    statistic = _statistic(request)
+    council_type = _council_type(request.GET.get("type"))
+    sort, descending = _sorting(request)
+    rows, stats = [], None
+    if choice.year is not None:
+        stats = year_statistics(choice.year)
+        rows = tables.council_rows(
+            stats, statistic, _current_refs(council_type), sort=sort, descending=descending
+        )
+    map_data = {
+        "statistic": statistic.value,
+        "label": statistic.label,
+        "unit": "" if statistic is Statistic.PER_100K else "%",
+        "year": choice.year.label if choice.year else None,
+        "councils": [_map_entry(row) for row in rows],
+    }
+    return render(
+        request,
+        "councils/home.html",
+        {
+            "choice": choice,
+            "statistic": statistic,
+            "statistics": list(Statistic),
+            "council_type": council_type,
+            "council_types": CouncilType.choices,
+            "rows": rows,
+            "national": tables.figure_cell(stats.national.get(statistic)) if stats else None,
+            "columns": tables.columns(request.GET, statistic.label, sort, descending),
+            "map_data": map_data,
+        },
+    )
+
+
+def _map_entry(row: tables.CouncilRow) -> dict:
+    return {
+        "code": row.council.code,
+        "name": row.council.official_name,
+        "type": row.council.type,
+        "url": row.url,
+        "value": None if row.cell.value is None else float(row.cell.value),
+        "display": row.cell.display,
+        "base": row.cell.base,
+        "verdict": row.verdict.value if row.verdict else None,
+        "greyed": row.cell.greyed,
+    }
+
+
+def council_by_code(request: HttpRequest, code: str, year: str | None = None):
+    council = Council.objects.with_code(code).first()
+    if council is None:
+        raise Http404("No council has that code.")
+    if year:
+        return redirect("council-year", slug=council.slug, year=year, permanent=True)
+    return redirect("council", slug=council.slug, permanent=True)
+
+
+def council(request: HttpRequest, slug: str, year: str | None = None):
+    if GSS_CODE_RE.match(slug):
+        return council_by_code(request, slug, year)
+    if "year" in request.GET:  # the year selector's form: go to the year's own URL
+        return redirect("council-year", slug=slug, year=request.GET["year"])
+    council = get_object_or_404(
+        Council.objects.select_related("county").prefetch_related("successors", "predecessors"),
+        slug=slug,
+    )
+    choice = choose_year(request, year)
+    context = {"council": council, "choice": choice}
+    if choice.year is not None:
+        # One statistics pass over every visible year gives the trend and the chosen year.
+        per_year = statistics_for_years(choice.years)
+        stats = per_year[choice.year.label]
+        own = stats.for_council(council.pk)
+        similar = stats.by_type.get(council.type)
+        context.update(_council_year_context(council, choice, stats, own, similar))
+        context["trend"] = council_trend_rows(council, per_year)
+        context["trend_chart"] = _trend_chart(council, context["trend"])
+    return render(request, "councils/council.html", context)
+
+
+def _council_year_context(council, choice, stats, own, similar):
+    figures = own.figures if own else Figures()
+    similar = similar or Figures()
+    year = choice.year
+    key_statistics = []
+    for statistic in Statistic:
+        key_statistics.append(
+            {
+                "statistic": statistic,
+                "sentences": sentences(statistic, figures, similar, year.period),
+                "cell": tables.figure_cell(figures.get(statistic)),
+                "similar": tables.figure_cell(similar.get(statistic)),
+                "national": tables.figure_cell(stats.national.get(statistic)),
+                "verdict": own.verdict(statistic) if own else None,
+            }
+        )
+    counts = council_year_counts(council, year)
+    decisions = Decision.objects.for_council(council)
+    return {
+        "key_statistics": key_statistics,
+        "counts": counts,
+        "show_overview": year.label >= OVERVIEW_FROM,
+        "public_reports": list(decisions.decided_in(year).public_reports().order_by("-decided")),
+        "service_improvements": list(
+            Recommendation.objects.service_improvements()
+            .filter(decision__in=decisions.decided_in(year))
+            .select_related("decision")
+            .order_by("-decision__decided")
+        ),
+        "published_decisions": list(
+            decisions.decided_in(year).published().order_by("-decided", "reference")[:50]
+        ),
+    }
+
+
+def council_trend_rows(council, per_year):
+    """The council and its type average for every year (already computed), oldest first."""
+    rows = []
+    for stats in per_year.values():
+        own = stats.for_council(council.pk)
+        rows.append(
+            {
+                "year": stats.year,
+                "cells": {
+                    s.value: tables.figure_cell(own.figures.get(s)) if own else None
+                    for s in Statistic
+                },
+                "similar": {
+                    s.value: tables.figure_cell(stats.by_type[council.type].get(s))
+                    if council.type in stats.by_type
+                    else None
+                    for s in Statistic
+                },
+            }
+        )
+    return rows
+
+
+def _trend_chart(council: Council, trend: list[dict]) -> dict:
+    """The trend chart's data island: the same published values as the table below it."""
+
+    def values(key: str, source: str) -> list[float | None]:
+        cells = [row[source][key] if row[source] else None for row in trend]
+        return [None if c is None or c.value is None else float(c.value) for c in cells]
+
+    return {
+        "years": [row["year"].label for row in trend],
+        "council": council.official_name,
+        "series": [
+            {
+                "name": Statistic(key).label,
+                "key": key,
+                "own": values(key, "cells"),
+                "similar": values(key, "similar"),
+            }
+            for key in (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
+        ],
+    }
+
+
+def compare(request: HttpRequest, council_type: str, year: str):
+    if council_type not in CouncilType.values:
+        raise Http404("No such council type.")
+    choice = choose_year(request, year)
+    statistic = _statistic(request)
+    sort, descending = _sorting(request)
+    stats = year_statistics(choice.year)
+    refs = [
+        c.council for c in stats.councils.values() if c.council.type == council_type
+    ] or _current_refs(council_type)
+    rows = tables.council_rows(stats, statistic, refs, sort=sort, descending=descending)
+    selected = request.GET.get("council")
+    average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
+    return render(
+        request,
+        "councils/compare.html",
+        {
+            "choice": choice,
+            "council_type": council_type,
+            "council_type_label": CouncilType(council_type).label,
+            "council_types": CouncilType.choices,
+            "statistic": statistic,
+            "statistics": list(Statistic),
+            "rows": rows,
+            "average": average,
+            "selected": selected,
+            "columns": tables.columns(request.GET, statistic.label, sort, descending),
+            "chart_data": {
+                "statistic": statistic.value,
+                "label": statistic.label,
+                "selected": selected,
+                "average": average.value and float(average.value),
+                "councils": [_map_entry(row) | {"interval": _interval(row)} for row in rows],
+            },
+        },
+    )
+
+
+def _interval(row: tables.CouncilRow):
+    if row.cell.interval is None:
+        return None
+    return [float(row.cell.interval[0]), float(row.cell.interval[1])]
+
+
+def methodology(request: HttpRequest):
+    return render(request, "councils/methodology.html")
+
+
+def search(request: HttpRequest):
+    """By council name (tolerant of case and 'council'/'borough' words) or by postcode."""
+    query = request.GET.get("q", "").strip()
+    results, message, postcode = [], "", None
+    if query:
+        postcode = normalise_postcode(query)
+        if postcode:
+            code = council_code_for_postcode(postcode)
+            if code is None:
+                message = f"We could not find the postcode {postcode}. Check it and try again."
+            else:
+                district = Council.objects.with_code(code).select_related("county").first()
+                results = [c for c in (district, district and district.county) if c]
+        elif _looks_like_postcode(query):
+            message = f"“{query}” is not a full postcode. Enter a postcode like NG17 8DA."
+        else:
+            results = list(_name_search(query))
+            if not results:
+                message = f"No council matches “{query}”."
+    return render(
+        request,
+        "councils/search.html",
+        {"query": query, "results": results, "message": message, "postcode": postcode},
+    )
+
+
+_NOISE_WORDS = {
+    "council",
+    "borough",
+    "district",
+    "county",
+    "city",
+    "of",
+    "the",
+    "metropolitan",
+    "royal",
+    "london",
+}
+
+
+def _looks_like_postcode(query: str) -> bool:
+    compact = "".join(query.split())
+    return bool(re.match(r"^[A-Za-z]{1,2}\d", compact)) and len(compact) <= 8
+
+
+def _name_search(query: str):
+    words = [w for w in re.split(r"[\s,]+", query.lower()) if w and w not in _NOISE_WORDS]
+    councils = Council.objects.all()
+    if not words:
+        words = query.lower().split()
+    for word in words:
+        councils = councils.filter(official_name__icontains=word) | councils.filter(
+            name__icontains=word
+        )
+    return councils.order_by("ceased_on", "name")[:30]
+
+
+EXTREMES_MIN_BASE = 10  # only councils with at least this base appear as highest or lowest
+EXTREMES_COUNT = 5
+
+
+def year_review(request: HttpRequest, year: str):
+    """England's picture for a year: totals, council types, service categories, extremes."""
+    choice = choose_year(request, year)
+    stats = year_statistics(choice.year)
+    categories = category_statistics(choice.year)
+    rates = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
+    extremes = []
+    for statistic in rates:
+        rows = [
+            tables.row_for(c, statistic)
+            for c in stats.councils.values()
+            if c.figures.get(statistic).base >= EXTREMES_MIN_BASE
+        ]
+        ordered = tables.sort_rows(rows, "figure", descending=True)
+        extremes.append(
+            {
+                "statistic": statistic,
+                "highest": ordered[:EXTREMES_COUNT],
+                "lowest": ordered[::-1][:EXTREMES_COUNT],
+            }
+        )
+    by_type = [
+        {
+            "type": council_type,
+            "label": label,
+            "figures": {
+                s.value: tables.figure_cell(stats.by_type[council_type].get(s)) for s in Statistic
+            },
+        }
+        for council_type, label in CouncilType.choices
+        if council_type in stats.by_type
+    ]
+    return render(
+        request,
+        "councils/year.html",
+        {
+            "choice": choice,
+            "national": stats.national,
+            "national_cells": {
+                s.value: tables.figure_cell(stats.national.get(s)) for s in Statistic
+            },
+            "received": sum(c.received for c in categories),
+            "decided": sum(c.decided for c in categories),
+            "categories": [
+                {"figures": c, "uphold": tables.figure_cell(c.uphold)} for c in categories
+            ],
+            "by_type": by_type,
+            "extremes": extremes,
+            "extremes_min_base": EXTREMES_MIN_BASE,
+            "chart_data": {
+                "categories": [c.category for c in categories],
+                "received": [c.received for c in categories],
+                "uphold": [c.uphold.percent for c in categories],
+                "types": [t["label"] for t in by_type],
+                "type_uphold": [
+                    t["figures"]["uphold_rate"].value and float(t["figures"]["uphold_rate"].value)
+                    for t in by_type
+                ],
+            },
+        },
+    )
+
+
+def sitemap(request: HttpRequest):
+    years = list(ReportingYear.objects.public())
+    councils = Council.objects.values_list("slug", flat=True)
+    base = request.build_absolute_uri("/").rstrip("/")
+    urls = [reverse("home"), reverse("methodology")]
+    for y in years:
+        urls.append(reverse("year", args=[y.label]))
+        urls += [reverse("compare", args=[t, y.label]) for t in CouncilType.values]
+    urls += [reverse("council", args=[slug]) for slug in councils]
+    body = render(
+        request, "sitemap.xml", {"urls": [base + u for u in urls]}, content_type="application/xml"
+    )
+    return body

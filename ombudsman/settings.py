@@ -22,9 +22,11 @@ if not DEBUG:
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (see .env.example).")
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set when DEBUG is off (see .env.example)."
+        )
 elif not SECRET_KEY:
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
@@ -72,9 +74,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "ombudsman.wsgi.application"
 
 DATABASES = {
-    "default": database_from_url(
-        env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=BASE_DIR
-    )
+    "default": database_from_url(env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=BASE_DIR)
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -100,6 +100,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the installed plotly package: served by us, never from a CDN.
+    "ombudsman.staticfinders.PlotlyFinder",
+]
+
+# Council areas and the hex layout, built by `manage.py build_boundaries`.
+GEOGRAPHY_DIR = Path(env_str("GEOGRAPHY_DIR", str(BASE_DIR / "var" / "geography")))
 
 # Behind HTTPS in production: secure cookies and HSTS. Off for plain-HTTP development.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)

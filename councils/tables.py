@@ -1,0 +1,175 @@
+"""Rows of council figures for one statistic: the home table, the map and the compare page.
+
+Pure functions over `councils.statistics` results, so every view shows the same numbers.
+Sorting is by name, figure or base; never by rank (no league tables: SPEC "The statistics").
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from councils.models import CouncilType
+from councils.statistics import (
+    NO_VERDICT_BASE,
+    CouncilFigures,
+    CouncilRef,
+    Figures,
+    Interval,
+    PerResidents,
+    Rate,
+    Statistic,
+    Verdict,
+    YearStatistics,
+    round_half_up,
+    verdict,
+)
+
+SORT_KEYS = ("name", "figure", "base")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table heading; sortable ones link to the same page sorted by them (works without JS)."""
+
+    label: str
+    key: str | None = None  # one of SORT_KEYS, or None when the column does not sort
+    numeric: bool = False
+    url: str = ""
+    aria_sort: str = ""  # "ascending"/"descending" on the column the table is sorted by
+
+
+def columns(query, statistic_label: str, sort: str, descending: bool) -> list[Column]:
+    """The council table's headings, with links that keep every other query parameter."""
+    spec = [
+        Column("Council", "name"),
+        Column("Type"),
+        Column(statistic_label, "figure", numeric=True),
+        Column("Base", "base", numeric=True),
+        Column("Similar authorities", numeric=True),
+        Column("Compared with similar authorities"),
+    ]
+    result = []
+    for column in spec:
+        if column.key is None:
+            result.append(column)
+            continue
+        params = query.copy()
+        params["sort"] = column.key
+        params["order"] = "desc" if column.key == sort and not descending else "asc"
+        active = column.key == sort
+        result.append(
+            Column(
+                column.label,
+                column.key,
+                column.numeric,
+                url="?" + params.urlencode(),
+                aria_sort=("descending" if descending else "ascending") if active else "",
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class FigureCell:
+    """One statistic's published value, ready to display."""
+
+    value: Decimal | int | None  # published (rounded) value; None: no figure
+    base: int
+    interval: tuple[Decimal | int, Decimal | int] | None
+    small_base: bool
+    greyed: bool  # base under 5: no verdict
+    unit: str = "%"
+
+    @property
+    def display(self) -> str:
+        return "no figure" if self.value is None else f"{self.value}{self.unit}"
+
+
+def figure_cell(figure: Rate | PerResidents) -> FigureCell:
+    if isinstance(figure, Rate):
+        return FigureCell(
+            value=figure.percent,
+            base=figure.base,
+            interval=figure.interval_percent,
+            small_base=figure.small_base,
+            greyed=figure.base < NO_VERDICT_BASE,
+        )
+    interval = figure.interval
+    return FigureCell(
+        value=figure.rounded,
+        base=figure.base,
+        interval=None if interval is None else _one_decimal(interval),
+        small_base=figure.small_base,
+        greyed=figure.base < NO_VERDICT_BASE,
+        unit="",
+    )
+
+
+def _one_decimal(interval: Interval) -> tuple[Decimal, Decimal]:
+    return round_half_up(interval.low, 1), round_half_up(interval.high, 1)
+
+
+@dataclass(frozen=True)
+class CouncilRow:
+    council: CouncilRef
+    cell: FigureCell
+    similar: FigureCell
+    verdict: Verdict | None
+
+    @property
+    def url(self) -> str:
+        return f"/councils/{self.council.slug}/"
+
+    @property
+    def type_label(self) -> str:
+        return CouncilType(self.council.type).label
+
+
+def row_for(council_figures: CouncilFigures, statistic: Statistic) -> CouncilRow:
+    own = council_figures.figures.get(statistic)
+    similar = council_figures.similar.get(statistic)
+    return CouncilRow(
+        council=council_figures.council,
+        cell=figure_cell(own),
+        similar=figure_cell(similar),
+        verdict=verdict(own, similar),
+    )
+
+
+def empty_row(council: CouncilRef, statistic: Statistic, similar: Figures) -> CouncilRow:
+    """A council with no data that year still appears, with no figure."""
+    return CouncilRow(
+        council=council,
+        cell=figure_cell(Figures().get(statistic)),
+        similar=figure_cell(similar.get(statistic)),
+        verdict=None,
+    )
+
+
+def council_rows(
+    stats: YearStatistics,
+    statistic: Statistic,
+    councils: list[CouncilRef],
+    *,
+    sort: str = "name",
+    descending: bool = False,
+) -> list[CouncilRow]:
+    """One row per council in `councils`, sorted; councils without figures sort last by figure."""
+    rows = []
+    for council in councils:
+        found = stats.for_council(council.id)
+        if found is not None:
+            rows.append(row_for(found, statistic))
+        else:
+            rows.append(empty_row(council, statistic, stats.by_type.get(council.type, Figures())))
+    return sort_rows(rows, sort, descending)
+
+
+def sort_rows(rows: list[CouncilRow], sort: str, descending: bool) -> list[CouncilRow]:
+    if sort == "figure":
+        with_figure = [r for r in rows if r.cell.value is not None]
+        without = [r for r in rows if r.cell.value is None]
+        with_figure.sort(key=lambda r: (r.cell.value, r.council.name), reverse=descending)
+        return with_figure + sorted(without, key=lambda r: r.council.name)
+    if sort == "base":
+        return sorted(rows, key=lambda r: (r.cell.base, r.council.name), reverse=descending)
+    return sorted(rows, key=lambda r: r.council.name, reverse=descending)

@@ -1,0 +1,148 @@
+"""Home table, compare, year in review, methodology, search and sitemap."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+
+from councils.models import CouncilType, Outcome
+from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
+
+D = datetime.date
+
+
+SEPTEMBER_2023 = D(2023, 9, 1)
+
+
+def _investigations(council, upheld, not_upheld, decided=SEPTEMBER_2023):
+    for outcome, count in ((Outcome.UPHELD, upheld), (Outcome.NOT_UPHELD, not_upheld)):
+        for _ in range(count):
+            DecisionFactory(council=council, outcome=outcome, decided=decided)
+
+
+@pytest.fixture
+def data():
+    year = ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
+    hidden = ReportingYearFactory(label="2024-25", published_on=None)
+    kent = CouncilFactory(
+        type=CouncilType.COUNTY, name="Kent", official_name="Kent County Council", slug="kent"
+    )
+    barnet = CouncilFactory(
+        type=CouncilType.LONDON, name="Barnet", official_name="London Borough of Barnet",
+        slug="barnet",
+    )  # fmt: skip
+    camden = CouncilFactory(
+        type=CouncilType.LONDON, name="Camden", official_name="London Borough of Camden",
+        slug="camden",
+    )  # fmt: skip
+    _investigations(kent, 3, 21)  # 12.5% -> 13%
+    _investigations(barnet, 9, 1)  # 90%
+    _investigations(camden, 2, 2)  # base 4: greyed, no verdict
+    _investigations(barnet, 5, 0, decided=D(2024, 9, 1))  # in the unpublished year
+    PopulationFactory(council=kent, year=year, population=1_600_000)
+    return {"year": year, "hidden": hidden, "kent": kent, "barnet": barnet, "camden": camden}
+
+
+@pytest.mark.django_db
+class TestHome:
+    def test_table_lists_every_council_with_published_figures(self, client, data):
+        page = client.get("/").content.decode()
+        assert "Kent County Council" in page and "London Borough of Barnet" in page
+        assert ">13%<" in page and ">90%<" in page
+        assert "Using these figures responsibly" in page
+        assert 'id="map-data"' in page
+
+    def test_unpublished_year_is_not_offered_or_shown(self, client, data):
+        page = client.get("/").content.decode()
+        assert "2024-25" not in page
+        assert client.get("/?year=2024-25").status_code == 404
+
+    def test_staff_can_preview_an_unpublished_year(self, client, data):
+        client.force_login(User.objects.create_user("staff", is_staff=True))
+        page = client.get("/?year=2024-25").content.decode()
+        assert "Not yet published." in page
+        assert ">100%<" in page  # Barnet 5 of 5 in 2024-25
+
+    def test_sorting_by_figure_keeps_state_in_the_url(self, client, data):
+        page = client.get("/?statistic=uphold_rate&sort=figure&order=desc").content.decode()
+        assert page.index("London Borough of Barnet") < page.index("Kent County Council")
+        assert 'aria-sort="descending"' in page
+
+    def test_unknown_statistic_falls_back_to_uphold_rate(self, client, data):
+        assert client.get("/?statistic=bogus").status_code == 200
+
+    def test_no_published_year_says_so(self, client, db):
+        assert "No figures have been published yet." in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+class TestCompare:
+    def test_every_council_of_the_type_with_intervals_and_verdicts(self, client, data):
+        page = client.get("/compare/london/2023-24/?council=barnet").content.decode()
+        assert "London Borough of Barnet" in page and "London Borough of Camden" in page
+        assert "Kent County Council" not in page
+        # Pooled London average (9 + 2) / (10 + 4) = 78.6% -> 79%
+        assert "<strong>79%</strong>" in page
+        assert 'aria-current="true"' in page
+        assert "Using these figures responsibly" in page
+
+    def test_no_numbered_ranks(self, client, data):
+        page = client.get("/compare/london/2023-24/").content.decode()
+        assert "Rank" not in page and "<ol" not in page.split("<main", 1)[1]
+
+    @pytest.mark.parametrize("url", ["/compare/parish/2023-24/", "/compare/london/2024-25/"])
+    def test_unknown_type_or_unpublished_year_is_404(self, client, data, url):
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_year_in_review(client, data):
+    page = client.get("/years/2023-24/").content.decode()
+    # England pools every council: (3 + 9 + 2) / (24 + 10 + 4) = 36.8% -> 37%
+    assert "37%" in page
+    assert "Highest and lowest figures" in page
+    assert "Housing" in page
+    assert client.get("/years/2024-25/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_methodology_explains_pooling_and_rounding(client):
+    page = client.get("/methodology/").content.decode()
+    assert "pooled" in page and "12.5%" in page and "Wilson" in page
+
+
+@pytest.mark.django_db
+class TestSearch:
+    def test_by_name_is_tolerant_of_case_and_council_words(self, client, data):
+        for query in ("kent", "KENT county council", "Kent Council"):
+            page = client.get("/search/", {"q": query}).content.decode()
+            assert 'href="/councils/kent/"' in page, query
+
+    def test_by_name_with_borough_words(self, client, data):
+        page = client.get("/search/", {"q": "london borough of barnet"}).content.decode()
+        assert 'href="/councils/barnet/"' in page
+
+    def test_by_postcode_finds_district_and_county(self, client, db):
+        notts = CouncilFactory(type=CouncilType.COUNTY, name="Nottinghamshire", slug="notts")
+        CouncilFactory(code="E07000170", name="Ashfield", slug="ashfield", county=notts)
+        page = client.get("/search/", {"q": "ng17 8da"}).content.decode()
+        assert 'href="/councils/ashfield/"' in page and 'href="/councils/notts/"' in page
+
+    @pytest.mark.parametrize(
+        "query, message",
+        [
+            ("ZZ99 9ZZ", "We could not find the postcode ZZ99 9ZZ"),
+            ("NG17", "is not a full postcode"),
+        ],
+    )
+    def test_unknown_or_partial_postcode_gets_a_clear_message(self, client, db, query, message):
+        response = client.get("/search/", {"q": query})
+        assert response.status_code == 200
+        assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_sitemap_lists_public_pages_of_published_years_only(client, data):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "/councils/kent/" in body and "/compare/london/2023-24/" in body
+    assert "2024-25" not in body
