@@ -25,6 +25,8 @@ class PlotlyFinder(BaseFinder):
         return []
 
     def find(self, path, find_all=False, **kwargs):
+        if kwargs:  # Django 5.2 still passes the deprecated `all=` here
+            find_all = self._check_deprecated_find_param(find_all=find_all, **kwargs)
         name = PLOTLY_FILES.get(path)
         if name is None:
             return [] if find_all else None

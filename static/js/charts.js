@@ -5,7 +5,8 @@
   "use strict";
 
   var COLOURS = { own: "#1d4f91", similar: "#d4351c", selected: "#d4351c", point: "#1d4f91" };
-  var CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // No mode bar: its buttons would be focusable inside containers hidden from assistive technology.
+  var CONFIG = { displayModeBar: false, responsive: true };
 
   function readData(id) {
     var node = document.getElementById(id);
