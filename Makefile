@@ -34,6 +34,7 @@ migrate: install
 
 councils: migrate
 	$(PY) manage.py load_councils
+	@test -f var/geography/lower_tier.geojson || $(PY) manage.py build_boundaries
 
 # Seeds demo data only when the database has no decisions yet (never over real data).
 demo: councils

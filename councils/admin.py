@@ -1,6 +1,139 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ConfirmImportForm, ImportForm
 
-from councils.models import Council, Decision, Population, PreviousCode, Recommendation, ReportingYear
+from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
+from councils.models import (
+    Council,
+    Decision,
+    ImportRecord,
+    Population,
+    PreviousCode,
+    Recommendation,
+    ReportingYear,
+)
+from councils.resources import (
+    CouncilResource,
+    DecisionResource,
+    PopulationResource,
+    RecommendationResource,
+)
+
+# Problems listed in a message when a confirmed import is refused (the preview lists them all).
+MESSAGE_PROBLEMS = 10
+
+
+class DataImportForm(ImportForm):
+    """The upload step: refuses a file by its size and type before anything reads it."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
+        # The file's extension decides the format; the library's menu only has to agree.
+        self.fields["format"].required = False
+        self.fields["format"].help_text = "Taken from the file name: .csv or .xlsx."
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            self.file_format = check_upload(upload.name, upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if hasattr(self, "file_format"):
+            cleaned["format"] = str(self.import_formats.index(self.file_format))
+        return cleaned
+
+
+class DataConfirmImportForm(ConfirmImportForm):
+    """The confirm step carries the upload's size along for the import history."""
+
+    file_size = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
+
+
+class DataAdmin(ImportExportModelAdmin):
+    """Import (preview, then confirm) and export of one of the four import files."""
+
+    formats = FORMATS
+    import_form_class = DataImportForm
+    confirm_form_class = DataConfirmImportForm
+    import_template_name = "admin/councils/import.html"
+    # ImportRecord keeps the history; a LogEntry per row would be 20,000 inserts.
+    skip_admin_log = True
+
+    def has_import_permission(self, request):
+        # An import both adds and changes records.
+        return super().has_import_permission(request) and self.has_change_permission(request)
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["max_size"] = filesizeformat(settings.IMPORT_MAX_BYTES)
+        context["max_rows"] = settings.IMPORT_MAX_ROWS
+        return context
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["file_size"] = import_form.cleaned_data["import_file"].size
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        if isinstance(form, DataConfirmImportForm):
+            kwargs["file_size"] = form.cleaned_data["file_size"]
+        elif form is not None:
+            kwargs["file_size"] = form.cleaned_data["import_file"].size
+        kwargs["via"] = ImportRecord.Via.ADMIN
+        return kwargs
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # The library joins the upload's chunks by repeated concatenation: seconds for 20 MB.
+        tmp_storage = self.get_tmp_storage_class()(
+            encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        tmp_storage.save(b"".join(import_file.chunks()))
+        return tmp_storage
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:  # e.g. a CSV file that is not UTF-8 fails while the library reads it as text
+            form.add_error("import_file", unreadable(form.file_format().get_title(), e))
+
+    def process_result(self, result, request):
+        # Rows can go bad between preview and confirm (someone else changed the data): then
+        # nothing was written, and the import page is the place to try again.
+        problems = result.file_problems + [str(problem) for problem in result.problems]
+        if problems:
+            shown = "; ".join(problems[:MESSAGE_PROBLEMS])
+            more = len(problems) - MESSAGE_PROBLEMS
+            messages.error(
+                request,
+                f"Nothing was imported: {shown}"
+                + (
+                    f"; and {more} more. Upload the file again to see them all."
+                    if more > 0
+                    else "."
+                ),
+            )
+            app_label, model_name = self.get_model_info()
+            return HttpResponseRedirect(reverse(f"admin:{app_label}_{model_name}_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        name = self.model._meta.verbose_name_plural
+        messages.success(request, f"Imported {name}: {result.counts}.")
 
 
 class PreviousCodeInline(admin.TabularInline):
@@ -9,7 +142,8 @@ class PreviousCodeInline(admin.TabularInline):
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(DataAdmin):
+    resource_classes = [CouncilResource]
     list_display = ["official_name", "code", "type", "county", "ceased_on"]
     list_filter = ["type", ("ceased_on", admin.EmptyFieldListFilter)]
     search_fields = ["name", "official_name", "code", "previous_codes__code"]
@@ -25,7 +159,8 @@ class ReportingYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Population)
-class PopulationAdmin(admin.ModelAdmin):
+class PopulationAdmin(DataAdmin):
+    resource_classes = [PopulationResource]
     list_display = ["council", "year", "population"]
     list_filter = ["year"]
     search_fields = ["council__name", "council__code"]
@@ -39,7 +174,8 @@ class RecommendationInline(admin.TabularInline):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(DataAdmin):
+    resource_classes = [DecisionResource]
     list_display = ["reference", "council", "category", "received", "decided", "outcome"]
     list_filter = ["outcome", "category", "public_report", "compliance"]
     search_fields = ["reference", "council__name", "council__code"]
@@ -50,9 +186,47 @@ class DecisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(DataAdmin):
+    resource_classes = [RecommendationResource]
     list_display = ["decision", "kind", "due"]
     list_filter = ["kind"]
     search_fields = ["decision__reference", "text"]
     list_select_related = ["decision"]
     raw_id_fields = ["decision"]
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """The import history: read-only, written only by imports."""
+
+    list_display = [
+        "imported_at",
+        "kind",
+        "file_name",
+        "size",
+        "imported_by",
+        "via",
+        "dry_run",
+        "applied",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+    ]
+    list_filter = ["kind", "applied", "dry_run", "via"]
+    search_fields = ["file_name", "imported_by__username"]
+    date_hierarchy = "imported_at"
+    list_select_related = ["imported_by"]
+
+    @admin.display(description="size", ordering="file_size")
+    def size(self, record: ImportRecord) -> str:
+        return filesizeformat(record.file_size)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

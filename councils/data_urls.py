@@ -1,1 +1,29 @@
-urlpatterns = []
+"""Open data downloads, under /data/. The patterns take any year or slug so that an unknown one
+gets the views' plain-text 404; the format is one of csv, xlsx or json."""
+
+from django.urls import path, re_path
+
+from councils import data_views
+
+app_name = "opendata"
+
+FORMAT = r"(?P<fmt>csv|xlsx|json)"
+
+urlpatterns = [
+    path("", data_views.index, name="index"),
+    re_path(
+        rf"^(?P<year>[^/]+)/statistics\.{FORMAT}$",
+        data_views.year_statistics_file,
+        name="year-statistics",
+    ),
+    re_path(
+        rf"^councils/(?P<slug>[^/]+)/statistics\.{FORMAT}$",
+        data_views.council_statistics_file,
+        name="council-statistics",
+    ),
+    re_path(
+        rf"^councils/(?P<slug>[^/]+)/decisions\.{FORMAT}$",
+        data_views.council_decisions_file,
+        name="council-decisions",
+    ),
+]

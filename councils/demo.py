@@ -41,6 +41,7 @@ from councils.models import (
     reporting_year_start,
     year_label,
 )
+from councils.signals import demo_data_clearing
 
 DEFAULT_FIRST_YEAR = "2018-19"
 DEFAULT_LAST_YEAR = "2024-25"
@@ -271,6 +272,7 @@ def year_range(first: str, last: str) -> list[str]:
 def clear_demo_data() -> dict[str, int]:
     """Delete every demo row, and each demo year that no real row needs. Returns rows per model."""
     with transaction.atomic():
+        demo_data_clearing.send(sender=clear_demo_data)
         # Recommendations first, in one statement, so deleting decisions need not collect them.
         recommendations, _ = Recommendation.objects.filter(decision__demo=True).delete()
         decisions, _ = Decision.objects.filter(demo=True).delete()

@@ -9,6 +9,7 @@ import calendar
 import datetime
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -135,10 +136,6 @@ class Council(models.Model):
     def __str__(self):
         return self.official_name or self.name
 
-    @property
-    def is_current(self) -> bool:
-        return self.ceased_on is None
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.name)
@@ -146,6 +143,10 @@ class Council(models.Model):
 
     def get_absolute_url(self):
         return f"/councils/{self.slug}/"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ceased_on is None
 
 
 class PreviousCode(models.Model):
@@ -203,7 +204,9 @@ class ReportingYear(models.Model):
             models.CheckConstraint(
                 name="reporting_year_label_format", condition=Q(label__regex=r"^[0-9]{4}-[0-9]{2}$")
             ),
-            models.CheckConstraint(name="reporting_year_end_after_start", condition=Q(end__gt=F("start"))),
+            models.CheckConstraint(
+                name="reporting_year_end_after_start", condition=Q(end__gt=F("start"))
+            ),
         ]
 
     def __str__(self):
@@ -248,7 +251,9 @@ class Population(models.Model):
     class Meta:
         ordering = ["year", "council"]
         constraints = [
-            models.UniqueConstraint(fields=["council", "year"], name="population_one_per_council_year"),
+            models.UniqueConstraint(
+                fields=["council", "year"], name="population_one_per_council_year"
+            ),
             models.CheckConstraint(name="population_positive", condition=Q(population__gt=0)),
         ]
 
@@ -324,7 +329,9 @@ class DecisionQuerySet(models.QuerySet):
 
     def compliance_recorded_in(self, year: ReportingYear):
         """Compliance outcomes: the year of the compliance date, often later than the decision."""
-        return self.filter(_in_range("compliance_date", year.start, year.end)).exclude(compliance="")
+        return self.filter(_in_range("compliance_date", year.start, year.end)).exclude(
+            compliance=""
+        )
 
     def decided(self):
         return self.filter(decided__isnull=False)
@@ -459,3 +466,56 @@ class Recommendation(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.text[:60]}"
+
+
+class ImportKind(models.TextChoices):
+    """The four kinds of file staff import (SPEC "Import files")."""
+
+    COUNCILS = "councils"
+    POPULATIONS = "populations"
+    DECISIONS = "decisions"
+    RECOMMENDATIONS = "recommendations"
+
+
+class ImportRecord(models.Model):
+    """One run of an import, kept so staff can see who loaded what and what it did."""
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "import_data command"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(help_text="Bytes.")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now, db_index=True)
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.OTHER)
+    dry_run = models.BooleanField(
+        default=False, help_text="A preview: checked the file but wrote nothing."
+    )
+    applied = models.BooleanField(default=False, help_text="The rows were written.")
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True, help_text="Why the file was refused, if it was.")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self):
+        return (
+            f"{self.get_kind_display()} from {self.file_name} at {self.imported_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class DataVersion(models.Model):
+    """One row whose number goes up whenever imported data changes (see councils.dataversion)."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"data version {self.version}"

@@ -10,5 +10,6 @@ urlpatterns = [
     path("compare/<str:council_type>/<str:year>/", views.compare, name="compare"),
     path("years/<str:year>/", views.year_review, name="year"),
     path("methodology/", views.methodology, name="methodology"),
+    path("map/<str:name>", views.map_geometry, name="map-geometry"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
 ]

@@ -6,8 +6,10 @@ published years only, staff preview the rest under a "not yet published" banner.
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from django.http import Http404, HttpRequest
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -116,6 +118,10 @@ def home(request: HttpRequest):
             "national": tables.figure_cell(stats.national.get(statistic)) if stats else None,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
             "map_data": map_data,
+            # The map's own choices (set by map.js in the URL) survive a change of year.
+            "map_state": [
+                (k, request.GET[k]) for k in ("view", "layer", "colour") if k in request.GET
+            ],
         },
     )
 
@@ -288,6 +294,26 @@ def _interval(row: tables.CouncilRow):
     if row.cell.interval is None:
         return None
     return [float(row.cell.interval[0]), float(row.cell.interval[1])]
+
+
+MAP_FILES = {  # URL name -> (file in GEOGRAPHY_DIR, content type)
+    "lower_tier.geojson": ("lower_tier.geojson", "application/geo+json"),
+    "counties.geojson": ("counties.geojson", "application/geo+json"),
+    "hexes.json": ("hexes.json", "application/json"),
+}
+
+
+def map_geometry(request: HttpRequest, name: str):
+    """Council areas and hex layouts written by `build_boundaries` (not imported: it is heavy)."""
+    if name not in MAP_FILES:
+        raise Http404("No such map layer.")
+    filename, content_type = MAP_FILES[name]
+    path = Path(settings.GEOGRAPHY_DIR) / filename
+    if not path.exists():
+        raise Http404("The map has not been built: run `python manage.py build_boundaries`.")
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def methodology(request: HttpRequest):

@@ -146,3 +146,52 @@ def test_sitemap_lists_public_pages_of_published_years_only(client, data):
     body = client.get("/sitemap.xml").content.decode()
     assert "/councils/kent/" in body and "/compare/london/2023-24/" in body
     assert "2024-25" not in body
+
+
+@pytest.mark.django_db
+class TestMapGeometry:
+    def test_serves_built_files_with_long_caching(self, client, settings, tmp_path):
+        settings.GEOGRAPHY_DIR = tmp_path
+        (tmp_path / "lower_tier.geojson").write_text('{"type": "FeatureCollection"}')
+        response = client.get("/map/lower_tier.geojson")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/geo+json"
+        assert "max-age=86400" in response["Cache-Control"]
+
+    def test_missing_or_unknown_files_are_404(self, client, settings, tmp_path):
+        settings.GEOGRAPHY_DIR = tmp_path
+        assert client.get("/map/hexes.json").status_code == 404
+        assert client.get("/map/..%2Fsecret").status_code == 404
+
+
+def _add_councils_with_data(year, per_type, decisions_each):
+    for council_type in CouncilType.values:
+        for _ in range(per_type):
+            council = CouncilFactory(type=council_type)
+            PopulationFactory(council=council, year=year)
+            _investigations(council, decisions_each, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url, ceiling",
+    [
+        # visible years, statistics (4), current councils, demo banner (2)
+        ("/", 8),
+        # visible years, statistics (4), demo banner (2)
+        ("/compare/district/2023-24/", 7),
+        # visible years, statistics (4), categories (2), demo banner (2)
+        ("/years/2023-24/", 9),
+        ("/methodology/", 2),  # demo banner
+        ("/sitemap.xml", 2),  # public years, council slugs
+    ],
+)
+def test_page_query_ceilings_hold_at_ten_times_the_data(
+    client, django_assert_max_num_queries, data, url, ceiling
+):
+    _add_councils_with_data(data["year"], per_type=1, decisions_each=2)
+    with django_assert_max_num_queries(ceiling):
+        assert client.get(url).status_code == 200
+    _add_councils_with_data(data["year"], per_type=10, decisions_each=20)
+    with django_assert_max_num_queries(ceiling):
+        assert client.get(url).status_code == 200

@@ -11,7 +11,8 @@ from councils.demo import (
     clear_demo_data,
     seed_demo_data,
 )
-from councils.models import Decision
+from councils.models import Decision, ReportingYear
+from councils.signals import demo_data_seeded
 
 
 class Command(BaseCommand):
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
+        # Other apps add their demo content (the letters app: the latest year's letters).
+        demo_data_seeded.send(
+            sender=self.__class__,
+            years=list(ReportingYear.objects.filter(label__in=summary.by_year)),
+            progress=self.stdout.write,
+        )
         self.stdout.write(
             self.style.SUCCESS(f"Seeded demo data in {time.monotonic() - started:.1f}s.")
         )

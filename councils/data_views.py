@@ -1,0 +1,211 @@
+"""Open data downloads: a year's statistics, a council's yearly figures and its decisions.
+
+Open data is public years only, for everyone, staff included: an unpublished year does not exist
+here. Every response is validated by the data version and the public years alone, so a repeated
+request is answered 304 before any figure is computed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from councils import dataversion
+from councils.models import Council, ReportingYear
+from councils.opendata import (
+    DECISION_COLUMNS,
+    STATISTICS_COLUMNS,
+    Column,
+    OpenDataEncoder,
+    Row,
+    council_rows,
+    decision_rows,
+    to_csv,
+    to_xlsx,
+    year_rows,
+)
+from councils.statistics import statistics_for_years, year_statistics
+
+CACHE_SECONDS = 300  # how long a CDN or browser may reuse a response without asking again
+FORMATS = ("csv", "xlsx", "json")
+VERSION_SEEN_KEY = "opendata:data-version-seen"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+COUNCIL_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+CODE_RE = re.compile(r"[Ee]\d{8}")
+
+PublicView = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class PublicData:
+    """What every open-data response depends on, known without computing a figure."""
+
+    years: list[ReportingYear]
+    etag: str
+    last_modified: datetime.datetime
+
+
+def public_data(request: HttpRequest, *, daily: bool) -> PublicData:
+    """The public years (one query) and validators for this URL.
+
+    `daily` responses (decisions become public three months after their date) also change
+    every day.
+    """
+    years = list(ReportingYear.objects.public())
+    version = dataversion.current()
+    parts = [request.get_full_path(), str(version)]
+    # Everything shown of a year, so publishing one or editing its note changes the ETag.
+    parts += [f"{year.label}:{year.published_on}:{year.note}" for year in years]
+    moments = [version_seen_at(version), *(_midnight(year.published_on) for year in years)]
+    if daily:
+        today = timezone.localdate()
+        parts.append(today.isoformat())
+        moments.append(_midnight(today))
+    return PublicData(
+        years=years,
+        etag=quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]),
+        last_modified=max(moments),
+    )
+
+
+def version_seen_at(version: int) -> datetime.datetime:
+    """When this site first served `version`, later than any time given for an earlier one.
+
+    A stand-in for the time of the import that made the version, which `councils.dataversion`
+    does not record: kept in the shared cache (one entry), so every worker agrees on it.
+    """
+    now = timezone.now().replace(microsecond=0)
+    latest = cache.get(VERSION_SEEN_KEY)
+    if latest is None or latest[0] != version:
+        # A new version must look newer to If-Modified-Since even within the same second.
+        seen_at = now if latest is None else max(now, latest[1] + datetime.timedelta(seconds=1))
+        latest = (version, seen_at)
+        cache.set(VERSION_SEEN_KEY, latest, timeout=None)
+    return latest[1]
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
+def public_open_data(*, daily: bool = False) -> Callable[[PublicView], PublicView]:
+    """GET/HEAD only; 304 when the client's copy is current; the view gets the public years.
+
+    Caching headers go on successful responses only, so a 404 never hands out an ETag. Nothing
+    here changes state, so CSRF checks are off and any other method gets 405, not 403.
+    """
+
+    def decorator(view: PublicView) -> PublicView:
+        @csrf_exempt
+        @require_safe
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            data = public_data(request, daily=daily)
+            response = get_conditional_response(
+                request, etag=data.etag, last_modified=int(data.last_modified.timestamp())
+            )
+            if response is None:
+                response = view(request, data.years, *args, **kwargs)
+            if response.status_code in (200, 304):
+                response.headers["ETag"] = data.etag
+                response.headers["Last-Modified"] = http_date(data.last_modified.timestamp())
+                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def find_council(key: str) -> Council | None:
+    """A council by slug, or by its current or a previous GSS code (one query).
+
+    Anything shaped like neither is not looked up at all (PostgreSQL refuses a NUL character).
+    """
+    if not COUNCIL_KEY_RE.fullmatch(key):
+        return None
+    councils = Council.objects.select_related("county")
+    councils = councils.with_code(key) if CODE_RE.fullmatch(key) else councils.filter(slug=key)
+    return councils.first()
+
+
+def find_year(years: Sequence[ReportingYear], label: str) -> ReportingYear | None:
+    """A public year by its label; None for an unpublished, unknown or malformed one."""
+    return next((year for year in years if year.label == label), None)
+
+
+def _not_found(message: str) -> HttpResponse:
+    return HttpResponseNotFound(message + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _download(fmt: str, columns: Sequence[Column], rows: list[Row], name: str) -> HttpResponse:
+    """The same rows as CSV, XLSX or JSON (a list of objects with the column names as keys)."""
+    if fmt == "csv":
+        response = HttpResponse(to_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(to_xlsx(columns, rows, title=name[:31]), content_type=XLSX_TYPE)
+    else:
+        response = JsonResponse(rows, safe=False, encoder=OpenDataEncoder)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@public_open_data()
+def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpResponse:
+    return render(
+        request,
+        "councils/data.html",
+        {
+            "years": sorted(public_years, key=lambda year: year.start, reverse=True),
+            "statistics_columns": STATISTICS_COLUMNS,
+            "decision_columns": DECISION_COLUMNS,
+            "formats": FORMATS,
+        },
+    )
+
+
+@public_open_data()
+def year_statistics_file(
+    request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
+) -> HttpResponse:
+    reporting_year = find_year(public_years, year)
+    if reporting_year is None:
+        return _not_found(f"There are no published figures for the year {year!r}.")
+    rows = year_rows(year_statistics(reporting_year))
+    return _download(fmt, STATISTICS_COLUMNS, rows, f"council-statistics-{year}")
+
+
+@public_open_data()
+def council_statistics_file(
+    request: HttpRequest, public_years: list[ReportingYear], slug: str, fmt: str
+) -> HttpResponse:
+    council = find_council(slug)
+    if council is None:
+        return _not_found(f"There is no council {slug!r}.")
+    rows = council_rows(council.pk, statistics_for_years(public_years).values())
+    return _download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
+
+
+@public_open_data(daily=True)
+def council_decisions_file(
+    request: HttpRequest, public_years: list[ReportingYear], slug: str, fmt: str
+) -> HttpResponse:
+    council = find_council(slug)
+    if council is None:
+        return _not_found(f"There is no council {slug!r}.")
+    rows = decision_rows(council, public_years)
+    return _download(fmt, DECISION_COLUMNS, rows, f"{council.slug}-decisions")

@@ -1,0 +1,101 @@
+"""`python manage.py import_data decisions FILE [--dry-run]`: the admin's import, for scripts.
+
+The same resources and checks as the admin. Every problem goes to stderr as
+`row N, column "value": reason`, and the command exits non-zero with nothing written.
+"""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.template.defaultfilters import pluralize
+
+from councils.importing import ImportFileError, check_upload, read_file
+from councils.models import ImportKind, ImportRecord
+from councils.resources import RESOURCES
+
+
+class ProgressBar:
+    """`[#####.....] 12,000/20,000 rows` on a terminal, redrawn when the percentage changes."""
+
+    WIDTH = 30
+
+    def __init__(self, out: OutputWrapper):
+        self.out = out
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = done * 100 // total
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        # Unstyled: stderr is red for errors, and this is no error.
+        self.out.write(f"\r[{bar}] {done:,}/{total:,} rows", style_func=str, ending="")
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.shown >= 0:
+            self.out.write("", style_func=str)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a councils, populations, decisions or recommendations file (CSV or XLSX). "
+        "All or nothing: if any row is bad, every problem is listed and nothing is written."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=ImportKind.values)
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file and count changes; write nothing.",
+        )
+        parser.add_argument("--user", help="Username to record in the import history.")
+
+    def handle(self, *args, kind: str, file: Path, dry_run: bool, user: str | None, **options):
+        importer = self._user(user)
+        try:
+            check_upload(file.name, file.stat().st_size)  # before reading a huge or wrong file
+            content = file.read_bytes()
+            dataset = read_file(file.name, content)
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}.") from None
+        except ImportFileError as error:
+            raise CommandError(f"{file}: {error}") from None
+
+        progress = ProgressBar(self.stderr) if self.stderr.isatty() else None
+        result = RESOURCES[kind](progress=progress).import_data(
+            dataset,
+            dry_run=dry_run,
+            file_name=file.name,
+            file_size=len(content),
+            user=importer,
+            via=ImportRecord.Via.COMMAND,
+        )
+        if progress:
+            progress.finish()
+
+        if result.file_problems:
+            raise CommandError(f"{file}: {' '.join(result.file_problems)}")
+        if result.problems:
+            for problem in result.problems:
+                self.stderr.write(str(problem))
+            problems = len(result.problems)
+            raise CommandError(
+                f"{file}: {result.counts.rejected:,} of {len(dataset):,} rows rejected "
+                f"({problems:,} problem{pluralize(problems)}); nothing was imported."
+            )
+        outcome = "would import" if dry_run else "imported"
+        self.stdout.write(f"{file}: {outcome} {kind}: {result.counts}.")
+
+    def _user(self, username: str | None):
+        if username is None:
+            return None
+        try:
+            return get_user_model().objects.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user is called {username!r}.") from None

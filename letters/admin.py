@@ -1,0 +1,258 @@
+"""Staff tools: write a year's template, generate, correct, regenerate and send letters, and
+give council officers their accounts."""
+
+from copy import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+
+from letters.generation import GenerationResult, generate_letters, regenerate_letters
+from letters.models import Letter, LetterSending, LetterTemplate, Officer
+from letters.rendering import PdfUnavailable, letter_content, render_pdf
+from letters.sending import SendingError, send_letter
+
+# A request should not run for minutes: actions stop after this many seconds and say how many
+# letters are left (run the action again, or use `manage.py generate_letters`).
+ACTION_TIME_LIMIT = 20.0
+
+
+def _left_over(result: GenerationResult, command: str) -> str:
+    if not result.remaining:
+        return ""
+    return (
+        f" {result.remaining} letters were not reached in time: run the action again, "
+        f"or run `python manage.py {command}`."
+    )
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    list_display = ["year", "letter_date", "publication_date", "signatory_name", "letter_count"]
+    list_select_related = ["year"]
+    readonly_fields = ["demo"]
+    actions = ["generate_missing_letters"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterTemplate]:
+        return super().get_queryset(request).annotate(letter_count=Count("letters"))
+
+    @admin.display(description="letters", ordering="letter_count")
+    def letter_count(self, template: LetterTemplate) -> int:
+        return template.letter_count
+
+    @admin.action(description="Generate letters for every council with figures that year")
+    def generate_missing_letters(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for template in queryset.select_related("year"):
+            try:
+                result = generate_letters(template, user=request.user, time_limit=ACTION_TIME_LIMIT)
+            except PdfUnavailable as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+            self.message_user(
+                request,
+                f"{template.year}: {result.created} letters generated, {result.skipped} already "
+                "existed (to refresh those, use “Regenerate selected letters” on the letters)."
+                + _left_over(result, f"generate_letters {template.year}"),
+                messages.WARNING if result.remaining else messages.SUCCESS,
+            )
+
+
+class LetterSendingInline(admin.TabularInline):
+    model = LetterSending
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["sent_at", "sent_by", "to_address"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class LetterForm(forms.ModelForm):
+    """Re-renders the PDF when staff change the addressee or paragraphs, so it matches the page."""
+
+    EDITABLE = ["addressee_name", "addressee_title", "council_paragraphs"]
+
+    class Meta:
+        model = Letter
+        fields = ["addressee_name", "addressee_title", "council_paragraphs"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.has_changed() and not self.errors:
+            draft = copy(self.instance)
+            for name in self.EDITABLE:
+                setattr(draft, name, cleaned.get(name, ""))
+            try:
+                render_pdf(draft)
+            except PdfUnavailable as error:
+                raise ValidationError(str(error)) from error
+            self.rendered = (draft.pdf, draft.pdf_rendered_at)
+        return cleaned
+
+
+class LetterResource(resources.ModelResource):
+    council_code = fields.Field(attribute="council__code", column_name="council_code")
+    council_name = fields.Field(attribute="council__official_name", column_name="council_name")
+    year = fields.Field(attribute="template__year__label", column_name="year")
+
+    class Meta:
+        model = Letter
+        fields = [
+            "council_code",
+            "council_name",
+            "year",
+            "addressee_name",
+            "addressee_title",
+            "generated_at",
+        ]
+        export_order = fields
+
+
+@admin.register(Letter)
+class LetterAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [LetterResource]
+    form = LetterForm
+    list_display = [
+        "council",
+        "year",
+        "addressee_name",
+        "generated_at",
+        "generated_by",
+        "last_sent",
+    ]
+    list_filter = ["template__year"]
+    search_fields = ["council__name", "council__official_name", "council__code"]
+    list_select_related = ["council", "template__year", "generated_by"]
+    readonly_fields = [
+        "council",
+        "template",
+        "links",
+        "key_statistics",
+        "generated_at",
+        "generated_by",
+        "pdf_rendered_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["council", "template", "links"]}),
+        (
+            "Addressee and paragraphs about this council",
+            {
+                "fields": ["addressee_name", "addressee_title", "council_paragraphs"],
+                "description": "Saving a change here re-renders the letter's PDF; its figures "
+                "stay as they were when it was generated.",
+            },
+        ),
+        (
+            "Frozen figures",
+            {
+                "fields": ["key_statistics", "generated_at", "generated_by", "pdf_rendered_at"],
+                "description": "Taken when the letter was generated. A later import changes "
+                "them only if you use “Regenerate selected letters”.",
+            },
+        ),
+    ]
+    inlines = [LetterSendingInline]
+    actions = ["regenerate_selected", "send_selected", "send_again"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
+        return super().get_queryset(request).annotate(last_sent_at=Max("sendings__sent_at"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # letters come from generation, never typed in
+
+    @admin.display(description="year", ordering="template__year__start")
+    def year(self, letter: Letter) -> str:
+        return letter.template.year.label
+
+    @admin.display(description="last sent", ordering="last_sent_at")
+    def last_sent(self, letter: Letter):
+        return letter.last_sent_at or "Not sent"
+
+    @admin.display(description="letter")
+    def links(self, letter: Letter) -> str:
+        return format_html(
+            '<a href="{}">Web page</a> · <a href="{}">PDF</a>',
+            letter.get_absolute_url(),
+            letter.get_pdf_url(),
+        )
+
+    @admin.display(description="key statistics")
+    def key_statistics(self, letter: Letter) -> str:
+        content = letter_content(letter)
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} {}</li>",
+                ((s.headline, s.comparison) for s in content.key_statistics),
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Letter, form: LetterForm, change: bool):
+        if hasattr(form, "rendered"):
+            obj.pdf, obj.pdf_rendered_at = form.rendered
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Regenerate selected letters (refresh figures and template text)")
+    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
+        try:
+            result = regenerate_letters(queryset, user=request.user, time_limit=ACTION_TIME_LIMIT)
+        except PdfUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{result.regenerated} letters regenerated with today's figures."
+            + _left_over(result, "generate_letters YEAR --regenerate"),
+            messages.WARNING if result.remaining else messages.SUCCESS,
+        )
+
+    @admin.action(description="Send selected letters by email (not yet sent)")
+    def send_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
+        self._send(request, queryset, again=False)
+
+    @admin.action(description="Send selected letters again (even if already sent)")
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
+        self._send(request, queryset, again=True)
+
+    def _send(self, request: HttpRequest, queryset: QuerySet[Letter], *, again: bool) -> None:
+        sent = 0
+        for letter in queryset.select_related("council", "template__year"):
+            try:
+                send_letter(letter, user=request.user, again=again)
+            except SendingError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"{sent} letters sent.", messages.SUCCESS)
+
+
+@admin.register(Officer)
+class OfficerAdmin(admin.ModelAdmin):
+    list_display = ["user", "council"]
+    list_select_related = ["user", "council"]
+    search_fields = ["user__username", "user__email", "council__name", "council__official_name"]
+    autocomplete_fields = ["user", "council"]
+
+
+class OfficerInline(admin.StackedInline):
+    model = Officer
+    autocomplete_fields = ["council"]
+    verbose_name = verbose_name_plural = "council officer"
+
+
+# The standard user admin, with the officer link, so staff create an officer account in one go.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [*BaseUserAdmin.inlines, OfficerInline]

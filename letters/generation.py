@@ -1,0 +1,248 @@
+"""Generating a year's letters: freeze each council's figures and render its PDF.
+
+Statistics are computed once for the whole year (`year_statistics`, four queries) and the counts
+by category and outcome in two grouped queries, whatever the number of councils. Each letter is
+saved with its PDF in one statement, so a stopped run keeps what it finished and the next
+run carries on with the councils still missing.
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from councils.models import Category, Council, CouncilType, Decision, Outcome, ReportingYear
+from councils.statistics import (
+    CouncilFigures,
+    CouncilYearCounts,
+    Figures,
+    PerResidents,
+    Rate,
+    Statistic,
+    year_statistics,
+)
+from councils.wording import percent, sentences
+from letters.models import Letter, LetterTemplate
+from letters.rendering import render_pdf
+
+SNAPSHOT_VERSION = 1
+# The appendix's three key statistics, in the Ombudsman's order.
+KEY_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+NO_COUNTS = CouncilYearCounts(
+    received_by_category=dict.fromkeys(Category.values, 0),
+    decided_by_outcome=dict.fromkeys(Outcome.values, 0),
+)
+
+
+@dataclass
+class GenerationResult:
+    created: int = 0
+    regenerated: int = 0
+    skipped: int = 0  # already generated, and not asked to regenerate
+    remaining: int = 0  # not reached before the time limit
+
+    @property
+    def done(self) -> int:
+        return self.created + self.regenerated
+
+
+def year_counts(year: ReportingYear) -> dict[int, CouncilYearCounts]:
+    """`council_year_counts` for every council at once: two grouped queries."""
+    received: dict[int, dict[str, int]] = defaultdict(dict)
+    for council_id, category, n in (
+        Decision.objects.received_in(year)
+        .order_by()
+        .values("council_id", "category")
+        .annotate(n=Count("id"))
+        .values_list("council_id", "category", "n")
+    ):
+        received[council_id][category] = n
+    decided: dict[int, dict[str, int]] = defaultdict(dict)
+    for council_id, outcome, n in (
+        Decision.objects.decided_in(year)
+        .order_by()
+        .values("council_id", "outcome")
+        .annotate(n=Count("id"))
+        .values_list("council_id", "outcome", "n")
+    ):
+        decided[council_id][outcome] = n
+    return {
+        council_id: CouncilYearCounts(
+            received_by_category={c: received[council_id].get(c, 0) for c in Category.values},
+            decided_by_outcome={o: decided[council_id].get(o, 0) for o in Outcome.values},
+        )
+        for council_id in received.keys() | decided.keys()
+    }
+
+
+def _rate(rate: Rate) -> dict:
+    return {"numerator": rate.numerator, "base": rate.base, "percent": rate.percent}
+
+
+def _per_100k(figure: PerResidents) -> dict:
+    rounded = figure.rounded
+    return {
+        "count": figure.count,
+        "population": figure.population,
+        "value": None if rounded is None else str(rounded),
+    }
+
+
+def _figure(statistic: Statistic, own: Figures, similar: Figures, period: str) -> dict:
+    pack = _per_100k if statistic is Statistic.PER_100K else _rate
+    said = sentences(statistic, own, similar, period)
+    return {
+        "label": statistic.label,
+        **pack(own.get(statistic)),
+        "similar": pack(similar.get(statistic)),
+        "sentences": {
+            "headline": said.headline,
+            "comparison": said.comparison,
+            "basis": said.basis,
+        },
+    }
+
+
+def build_snapshot(
+    template: LetterTemplate,
+    council: Council,
+    figures: CouncilFigures | None,
+    counts: CouncilYearCounts,
+) -> dict:
+    """Everything a letter says that comes from elsewhere, as JSON, frozen at generation."""
+    year = template.year
+    own = figures.figures if figures else Figures()
+    similar = figures.similar if figures else Figures()
+    return {
+        "version": SNAPSHOT_VERSION,
+        "council": {
+            "name": str(council),
+            "code": council.code,
+            "type": council.type,
+            "type_label": CouncilType(council.type).label,
+        },
+        "year": {"label": year.label, "period": year.period},
+        "letter_date": template.letter_date.isoformat(),
+        "signatory": {"name": template.signatory_name, "titles": template.titles},
+        "body": template.body,
+        "figures": {s.value: _figure(s, own, similar, year.period) for s in Statistic},
+        "key_statistics": [s.value for s in KEY_STATISTICS],
+        "received_by_category": list(counts.received_by_category.items()),
+        "decided_by_outcome": list(counts.decided_by_outcome.items()),
+        # Placeholder values, except the addressee, which staff may edit on the letter.
+        "placeholders": {
+            "council_name": str(council),
+            "year": year.label,
+            "period": year.period,
+            "received": str(counts.received),
+            "decided": str(counts.decided),
+            "investigations": str(own.investigations),
+            "upheld": str(own.upheld),
+            "uphold_rate": percent(own.uphold),
+            "uphold_average": percent(similar.uphold),
+            "compliance_rate": percent(own.compliance),
+            "compliance_average": percent(similar.compliance),
+            "remedy_rate": percent(own.remedy),
+            "remedy_average": percent(similar.remedy),
+        },
+    }
+
+
+def generate_letters(
+    template: LetterTemplate,
+    *,
+    user: User | None = None,
+    regenerate: bool = False,
+    council_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+    time_limit: float | None = None,
+) -> GenerationResult:
+    """Create the year's missing letters (or, with `regenerate`, refresh existing ones too).
+
+    Every council with figures that year is included, current or not; `council_ids` narrows
+    that. Regenerating refreshes the snapshot and PDF and keeps the letter's addressee and
+    paragraphs, which staff may have edited. `time_limit` (seconds) stops early, for the admin,
+    leaving the rest in `remaining`.
+    """
+    started = time.monotonic()
+    year = template.year
+    stats = year_statistics(year)
+    # Chosen councils are generated even if their figures have since gone (all zero then).
+    wanted = set(stats.councils) if council_ids is None else set(council_ids)
+    counts = year_counts(year)
+    councils = sorted(Council.objects.filter(pk__in=wanted), key=lambda c: c.name)
+    existing = {
+        letter.council_id: letter
+        for letter in Letter.objects.filter(template=template, council_id__in=wanted).defer("pdf")
+    }
+    result = GenerationResult()
+    total = len(councils)
+    for index, council in enumerate(councils):
+        if time_limit is not None and time.monotonic() - started > time_limit:
+            result.remaining = total - index
+            break
+        letter = existing.get(council.pk)
+        if letter is not None and not regenerate:
+            result.skipped += 1
+        else:
+            if letter is None:
+                letter = Letter(
+                    template=template,
+                    council=council,
+                    addressee_name=council.chief_executive,
+                    addressee_title=council.chief_executive_title,
+                )
+                result.created += 1
+            else:
+                result.regenerated += 1
+            figures = stats.for_council(council.pk)
+            _generate(letter, template, council, figures, counts.get(council.pk, NO_COUNTS), user)
+        if progress:
+            progress(index + 1, total)
+    return result
+
+
+def _generate(
+    letter: Letter,
+    template: LetterTemplate,
+    council: Council,
+    figures: CouncilFigures | None,
+    counts: CouncilYearCounts,
+    user: User | None,
+) -> None:
+    letter.snapshot = build_snapshot(template, council, figures, counts)
+    letter.generated_at = timezone.now()
+    letter.generated_by = user
+    render_pdf(letter)
+    # One INSERT or UPDATE: the snapshot and the PDF showing it are saved together or not at all.
+    letter.save()
+
+
+def regenerate_letters(
+    letters: QuerySet[Letter], *, user: User | None, time_limit: float | None = None
+) -> GenerationResult:
+    """Regenerate chosen letters, one statistics pass per year they belong to."""
+    by_template: dict[int, set[int]] = defaultdict(set)
+    for template_id, council_id in letters.values_list("template_id", "council_id"):
+        by_template[template_id].add(council_id)
+    started = time.monotonic()
+    total = GenerationResult()
+    for template in LetterTemplate.objects.filter(pk__in=by_template).select_related("year"):
+        left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - started))
+        result = generate_letters(
+            template,
+            user=user,
+            regenerate=True,
+            council_ids=by_template[template.pk],
+            time_limit=left,
+        )
+        total.regenerated += result.regenerated
+        total.remaining += result.remaining
+    return total

@@ -1,0 +1,139 @@
+"""Annual review letters: one template per reporting year, one letter per council and year.
+
+A letter keeps a frozen copy (`snapshot`) of everything it says that comes from elsewhere — the
+council's name, the template's date, body and signatory, the statistics and counts — taken when
+it is generated. Its HTML and PDF render from that copy and its own addressee fields only, so a
+later import or template edit never silently changes an issued letter.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from councils.models import Council, ReportingYear
+from letters.placeholders import placeholder_help, validate_placeholders
+
+
+class LetterTemplate(models.Model):
+    year = models.OneToOneField(
+        ReportingYear, on_delete=models.CASCADE, related_name="letter_template"
+    )
+    letter_date = models.DateField(
+        help_text="The date printed on the letters; usually a week before publication, "
+        "when they are sent."
+    )
+    publication_date = models.DateField(
+        help_text="Letters become public on this day (and never before the year itself is "
+        "published). Until then only staff and the council's officers can see them."
+    )
+    signatory_name = models.CharField(max_length=150)
+    signatory_titles = models.TextField(
+        help_text="One title per line, e.g. Local Government and Social Care Ombudsman."
+    )
+    body = models.TextField(help_text=placeholder_help(), validators=[validate_placeholders])
+    demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-year__start"]
+        constraints = [
+            models.CheckConstraint(
+                name="letter_template_dated_before_publication",
+                condition=models.Q(letter_date__lte=models.F("publication_date")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Annual review letter {self.year.label}"
+
+    def clean(self) -> None:
+        if self.letter_date and self.publication_date and self.letter_date > self.publication_date:
+            raise ValidationError({"letter_date": "The letter date must not be after publication."})
+
+    @property
+    def titles(self) -> list[str]:
+        return [line.strip() for line in self.signatory_titles.splitlines() if line.strip()]
+
+
+class Letter(models.Model):
+    template = models.ForeignKey(LetterTemplate, on_delete=models.CASCADE, related_name="letters")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="letters")
+    addressee_name = models.CharField(
+        max_length=150, blank=True, help_text="Blank: the letter opens “Dear Chief Executive”."
+    )
+    addressee_title = models.CharField(max_length=150, blank=True)
+    council_paragraphs = models.TextField(
+        blank=True,
+        help_text="Optional paragraphs about this council, after the body. Plain text; a blank "
+        "line starts a new paragraph.",
+    )
+    snapshot = models.JSONField(
+        editable=False, help_text="What the letter says, frozen when it was generated."
+    )
+    generated_at = models.DateTimeField(editable=False)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # In the database rather than under MEDIA_ROOT: an embargoed PDF then never sits where a web
+    # server could serve it, and it is saved in the same transaction as the snapshot it shows.
+    pdf = models.BinaryField(editable=False)
+    pdf_rendered_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["-template__year__start", "council__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "council"], name="letter_one_per_council_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council} {self.template.year.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("letters:letter", args=[self.council.slug, self.template.year.label])
+
+    def get_pdf_url(self) -> str:
+        return reverse("letters:pdf", args=[self.council.slug, self.template.year.label])
+
+
+class LetterSending(models.Model):
+    """One email of a letter's PDF to the council."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="sendings")
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    to_address = models.EmailField()
+
+    class Meta:
+        ordering = ["letter", "sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.letter} to {self.to_address} on {self.sent_at:%d %B %Y %H:%M}"
+
+
+class Officer(models.Model):
+    """A council officer's account: sees that council's letters before publication."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer"
+    )
+    council = models.ForeignKey(
+        Council,
+        on_delete=models.CASCADE,
+        related_name="officers",
+        help_text="The account sees this council's letters before they are public.",
+    )
+
+    class Meta:
+        ordering = ["council__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.council})"

@@ -1,0 +1,71 @@
+"""The placeholders a letter template's body may use, and their safe substitution.
+
+Staff write `{council_name}` and the like; anything in braces that is not one of these is an
+error shown in the admin form, never a crash when letters are generated. Substitution is a plain
+look-up (no attribute access or format specs), so a template cannot reach into Python objects.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+PLACEHOLDERS: dict[str, str] = {
+    "council_name": "the council's name, e.g. Ashfield District Council",
+    "addressee": "the addressee's name, or Chief Executive when there is none",
+    "year": "the reporting year, e.g. 2023-24",
+    "period": "1 April 2023 to 31 March 2024",
+    "received": "complaints received in the year",
+    "decided": "decisions made in the year",
+    "investigations": "detailed investigations (the base of the uphold rate)",
+    "upheld": "complaints upheld",
+    "uphold_rate": "e.g. 81%",
+    "uphold_average": "the uphold rate of similar authorities, e.g. 85%",
+    "compliance_rate": "e.g. 100%",
+    "compliance_average": "the compliance rate of similar authorities",
+    "remedy_rate": "the satisfactory remedy rate, e.g. 13%",
+    "remedy_average": "the satisfactory remedy rate of similar authorities",
+}
+NO_FIGURE = "no figure"  # what a rate placeholder gives when its base is zero
+
+# A brace pair with anything (or nothing) inside, and single braces left over.
+_BRACED = re.compile(r"\{([^{}]*)\}")
+
+
+def placeholder_help() -> str:
+    listed = "; ".join(f"{{{name}}}: {meaning}" for name, meaning in PLACEHOLDERS.items())
+    return (
+        "Plain text; a blank line starts a new paragraph. Placeholders: "
+        f"{listed}. A rate with no cases gives “{NO_FIGURE}”."
+    )
+
+
+def validate_placeholders(text: str) -> None:
+    """Reject unknown placeholders and stray braces, naming each one."""
+    unknown = sorted({name for name in _BRACED.findall(text) if name not in PLACEHOLDERS})
+    errors = [
+        ValidationError(
+            "Unknown placeholder {%(name)s}.", code="unknown_placeholder", params={"name": name}
+        )
+        for name in unknown
+    ]
+    if "{" in _BRACED.sub("", text) or "}" in _BRACED.sub("", text):
+        errors.append(
+            ValidationError(
+                "Braces are only for placeholders such as {council_name}: "
+                "check for a missing { or }.",
+                code="stray_brace",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """Fill in known placeholders; anything else is left as written (validation stops it)."""
+    return _BRACED.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs, with line breaks inside a paragraph kept as spaces."""
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
+    return [" ".join(line.strip() for line in block.splitlines()) for block in blocks if block]
