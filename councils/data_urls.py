@@ -17,6 +17,11 @@ urlpatterns = [
         name="year-statistics",
     ),
     re_path(
+        rf"^(?P<year>[^/]+)/categories\.{FORMAT}$",
+        data_views.year_categories_file,
+        name="year-categories",
+    ),
+    re_path(
         rf"^councils/(?P<slug>[^/]+)/statistics\.{FORMAT}$",
         data_views.council_statistics_file,
         name="council-statistics",

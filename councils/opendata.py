@@ -24,6 +24,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from councils.models import Council, Decision, ReportingYear
 from councils.spreadsheets import neutralise_formula
 from councils.statistics import (
+    CategoryFigures,
     CouncilFigures,
     Figures,
     PerResidents,
@@ -143,6 +144,16 @@ DECISION_COLUMNS: tuple[Column, ...] = (
     Column("summary", Kind.TEXT, "Our summary of the decision."),
 )
 
+CATEGORY_COLUMNS: tuple[Column, ...] = (
+    Column("category", Kind.TEXT, "The service complaints were about."),
+    Column("year", Kind.TEXT, "The reporting year, e.g. 2023-24."),
+    Column("received", Kind.COUNT, "Complaints about councils received in the year."),
+    Column("decided", Kind.COUNT, "Decisions made in the year."),
+    Column("investigations", Kind.COUNT, "Detailed investigations decided in the year."),
+    Column("upheld", Kind.COUNT, "Investigations in which we upheld the complaint."),
+    Column("uphold_rate", Kind.PERCENT, "upheld as a whole percentage of investigations."),
+)
+
 # The counts and published rates of one council, or of a pooled group (type average, England).
 FIGURE_FIELDS = (
     "investigations",
@@ -208,6 +219,22 @@ def council_rows(council_id: int, stats_by_year: Iterable[YearStatistics]) -> li
         statistics_row(entry, stats.year.label)
         for stats in stats_by_year
         if (entry := stats.for_council(council_id)) is not None
+    ]
+
+
+def category_rows(categories: Iterable[CategoryFigures], year_label: str) -> list[Row]:
+    """England's complaints by service category for a year (the year-in-review chart's data)."""
+    return [
+        {
+            "category": c.category,
+            "year": year_label,
+            "received": c.received,
+            "decided": c.decided,
+            "investigations": c.uphold.base,
+            "upheld": c.uphold.numerator,
+            "uphold_rate": c.uphold.percent,
+        }
+        for c in categories
     ]
 
 

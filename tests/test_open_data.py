@@ -332,8 +332,9 @@ class TestEmbargo:
     def test_unpublished_years_do_not_exist(self, visitor, hidden, scenario):
         for label in hidden:
             for fmt in ("csv", "xlsx", "json"):
-                response = visitor.get(f"/data/{label}/statistics.{fmt}")
-                assert response.status_code == 404
+                for name in ("statistics", "categories"):
+                    response = visitor.get(f"/data/{label}/{name}.{fmt}")
+                    assert response.status_code == 404
                 assert response["Content-Type"] == "text/plain; charset=utf-8"
                 assert "ETag" not in response and "Cache-Control" not in response
         page = visitor.get("/data/").content.decode()
@@ -353,6 +354,17 @@ class TestEmbargo:
                 "text/plain; charset=utf-8",
             )
         assert client.get("/data/2023-24/statistics.pdf").status_code == 404
+
+
+def test_categories_file_has_englands_figures_by_service(client, scenario):
+    rows = _csv(client.get("/data/2023-24/categories.csv"))
+    assert [row["category"] for row in rows][:2] == ["Adult care services", "Benefits and tax"]
+    housing = next(row for row in rows if row["category"] == "Housing")
+    # Every decided factory decision is Housing: Alpha 24 + 4 advice, Beta 10, Delta 2
+    # investigations or decisions in 2023-24; upheld 3 + 9 + 2 = 14 of 36 -> 39%.
+    assert (housing["decided"], housing["investigations"], housing["upheld"]) == ("40", "36", "14")
+    assert housing["uphold_rate"] == "39"
+    assert next(row for row in rows if row["category"] == "Other")["uphold_rate"] == ""
 
 
 class TestDataPage:
