@@ -76,9 +76,9 @@
         line: { color: "#0b0c0c", width: 2, dash: "dash" } });
     }
     window.Plotly.newPlot(target, [trace], layout({
-      height: Math.max(400, 14 * rows.length + 80), shapes: shapes, showlegend: false,
+      height: Math.max(400, 18 * rows.length + 80), shapes: shapes, showlegend: false,
       margin: { t: 20, r: 10, b: 40, l: 240 }, xaxis: { title: { text: data.label } },
-      yaxis: { automargin: true, tickfont: { size: 11 } }
+      yaxis: { automargin: true, tickfont: { size: 11 }, dtick: 1 }
     }), CONFIG);
     target.on("plotly_click", function (event) {
       var url = event.points && event.points[0] && event.points[0].customdata;
