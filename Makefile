@@ -13,7 +13,7 @@ include .env
 export
 endif
 
-.PHONY: install run test test-postgres lint format migrate councils demo bench clean check-python
+.PHONY: install run serve test test-postgres lint format migrate councils demo bench clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -43,6 +43,16 @@ demo: councils
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production-like: DEBUG off, settings from .env / the environment, static files collected for
+# WhiteNoise, migrations applied, then gunicorn (ombudsman/gunicorn.conf.py: WEB_CONCURRENCY
+# workers, default 2 x cores + 1; JSON logs). For plain HTTP on this machine set SECURE_HTTPS=0.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (a long random string) in .env or the environment; see .env.example."; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (the site's host names) in .env or the environment; see .env.example."; exit 1; }
+	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 1
+	DEBUG=0 $(PY) manage.py migrate --no-input
+	DEBUG=0 $(VENV)/bin/gunicorn --config ombudsman/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/pytest

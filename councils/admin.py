@@ -1,12 +1,14 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from councils import dataversion
 from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.models import (
     Council,
@@ -59,7 +61,30 @@ class DataConfirmImportForm(ConfirmImportForm):
     file_size = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
 
 
-class DataAdmin(ImportExportModelAdmin):
+class BumpsDataVersion:
+    """Staff edits change what the public sees: each one bumps the data version with it.
+
+    The admin saves an object, its inlines and its many-to-many links in one transaction, and
+    the bump joins it, so cached pages (keyed on the version) never outlive the edit. Imports
+    bump for themselves (`councils.resources`).
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        dataversion.bump()
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            dataversion.bump()
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            dataversion.bump()
+
+
+class DataAdmin(BumpsDataVersion, ImportExportModelAdmin):
     """Import (preview, then confirm) and export of one of the four import files."""
 
     formats = FORMATS
@@ -153,7 +178,7 @@ class CouncilAdmin(DataAdmin):
 
 
 @admin.register(ReportingYear)
-class ReportingYearAdmin(admin.ModelAdmin):
+class ReportingYearAdmin(BumpsDataVersion, admin.ModelAdmin):
     list_display = ["label", "start", "end", "published_on"]
     readonly_fields = ["start", "end"]
 

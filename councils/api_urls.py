@@ -4,15 +4,18 @@ without the slash is first redirected by APPEND_SLASH."""
 from django.urls import path, re_path
 
 from councils import api
+from councils.caching import cache_public_page
 
 app_name = "api"
 
+# Computed answers are served from the shared page cache (keyed on the data version and the day),
+# so repeated requests do not recompute statistics; ETags still answer conditional requests.
 urlpatterns = [
     path("", api.docs, name="docs"),
     path("schema/", api.schema, name="schema"),
-    path("councils/", api.council_list, name="councils"),
-    path("councils/<str:key>/", api.council_detail, name="council"),
-    path("years/", api.year_list, name="years"),
-    path("years/<str:year>/", api.year_detail, name="year"),
+    path("councils/", cache_public_page(api.council_list), name="councils"),
+    path("councils/<str:key>/", cache_public_page(api.council_detail), name="council"),
+    path("years/", cache_public_page(api.year_list), name="years"),
+    path("years/<str:year>/", cache_public_page(api.year_detail), name="year"),
     re_path(r"^.*/$", api.not_found),
 ]

@@ -4,6 +4,7 @@ gets the views' plain-text 404; the format is one of csv, xlsx or json."""
 from django.urls import path, re_path
 
 from councils import data_views
+from councils.caching import cache_public_page
 
 app_name = "opendata"
 
@@ -13,22 +14,22 @@ urlpatterns = [
     path("", data_views.index, name="index"),
     re_path(
         rf"^(?P<year>[^/]+)/statistics\.{FORMAT}$",
-        data_views.year_statistics_file,
+        cache_public_page(data_views.year_statistics_file),
         name="year-statistics",
     ),
     re_path(
         rf"^(?P<year>[^/]+)/categories\.{FORMAT}$",
-        data_views.year_categories_file,
+        cache_public_page(data_views.year_categories_file),
         name="year-categories",
     ),
     re_path(
         rf"^councils/(?P<slug>[^/]+)/statistics\.{FORMAT}$",
-        data_views.council_statistics_file,
+        cache_public_page(data_views.council_statistics_file),
         name="council-statistics",
     ),
     re_path(
         rf"^councils/(?P<slug>[^/]+)/decisions\.{FORMAT}$",
-        data_views.council_decisions_file,
+        cache_public_page(data_views.council_decisions_file),
         name="council-decisions",
     ),
 ]

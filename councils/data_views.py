@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -43,7 +42,6 @@ from councils.statistics import category_statistics, statistics_for_years, year_
 
 CACHE_SECONDS = 300  # how long a CDN or browser may reuse a response without asking again
 FORMATS = ("csv", "xlsx", "json")
-VERSION_SEEN_KEY = "opendata:data-version-seen"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 COUNCIL_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,100}")
@@ -68,11 +66,11 @@ def public_data(request: HttpRequest, *, daily: bool) -> PublicData:
     every day.
     """
     years = list(ReportingYear.objects.public())
-    version = dataversion.current()
+    version, changed_at = dataversion.state()
     parts = [request.get_full_path(), str(version)]
     # Everything shown of a year, so publishing one or editing its note changes the ETag.
     parts += [f"{year.label}:{year.published_on}:{year.note}" for year in years]
-    moments = [version_seen_at(version), *(_midnight(year.published_on) for year in years)]
+    moments = [changed_at, *(_midnight(year.published_on) for year in years)]
     if daily:
         today = timezone.localdate()
         parts.append(today.isoformat())
@@ -82,22 +80,6 @@ def public_data(request: HttpRequest, *, daily: bool) -> PublicData:
         etag=quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]),
         last_modified=max(moments),
     )
-
-
-def version_seen_at(version: int) -> datetime.datetime:
-    """When this site first served `version`, later than any time given for an earlier one.
-
-    A stand-in for the time of the import that made the version, which `councils.dataversion`
-    does not record: kept in the shared cache (one entry), so every worker agrees on it.
-    """
-    now = timezone.now().replace(microsecond=0)
-    latest = cache.get(VERSION_SEEN_KEY)
-    if latest is None or latest[0] != version:
-        # A new version must look newer to If-Modified-Since even within the same second.
-        seen_at = now if latest is None else max(now, latest[1] + datetime.timedelta(seconds=1))
-        latest = (version, seen_at)
-        cache.set(VERSION_SEEN_KEY, latest, timeout=None)
-    return latest[1]
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:

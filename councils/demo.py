@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from councils import dataversion
 from councils.context_processors import DEMO_CACHE_KEY
 from councils.models import (
     INVESTIGATED_OUTCOMES,
@@ -279,6 +280,7 @@ def clear_demo_data() -> dict[str, int]:
         populations, _ = Population.objects.filter(demo=True).delete()
         years = [year for year in ReportingYear.objects.filter(demo=True) if not _in_use(year)]
         ReportingYear.objects.filter(pk__in=[year.pk for year in years]).delete()
+        dataversion.bump()  # cached pages and the demo banner go with the data
     cache.delete(DEMO_CACHE_KEY)
     return {
         "reporting years": len(years),
@@ -353,11 +355,21 @@ def seed_demo_data(
             ],
             batch_size=BATCH_SIZE,
         )
+        dataversion.bump()
     cache.delete(DEMO_CACHE_KEY)
     summary.decisions = len(generator.decisions)
     summary.recommendations = len(generator.recommendations)
     _count(generator.decisions, summary)
     return summary
+
+
+# The public notes the Ombudsman attaches to these years (SPEC "Reporting year").
+YEAR_NOTES = {
+    "2020-21": "We paused casework for three months from March 2020 because of the Covid-19 "
+    "pandemic, so we received and decided fewer complaints this year.",
+    "2022-23": "We changed how we decide which complaints to investigate this year, so more "
+    "complaints were assessed and closed, and a higher share of those we investigated were upheld.",
+}
 
 
 def _reporting_years(labels: Sequence[str], summary: SeedSummary) -> list[ReportingYear]:
@@ -370,8 +382,9 @@ def _reporting_years(labels: Sequence[str], summary: SeedSummary) -> list[Report
         if label not in existing:
             # Never in the future, so the demo is visible straight away.
             year.published_on = min(datetime.date(year.end.year, 7, 24), today)
+            year.note = YEAR_NOTES.get(label, "")
             year.demo = True
-            year.save(update_fields=["published_on", "demo"])
+            year.save(update_fields=["published_on", "note", "demo"])
             summary.years_created += 1
         years.append(year)
     return years

@@ -516,6 +516,9 @@ class DataVersion(models.Model):
     """One row whose number goes up whenever imported data changes (see councils.dataversion)."""
 
     version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the version last went up (Last-Modified)."
+    )
 
     def __str__(self):
         return f"data version {self.version}"

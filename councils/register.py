@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
-from councils import postcodes
+from councils import dataversion, postcodes
 from councils.models import Council, CouncilType, PreviousCode
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -320,6 +320,8 @@ def load_councils(stdout: Writer | None = None) -> LoadSummary:
         Council.objects.current().values_list("type").annotate(n=Count("id")).order_by("type")
     )
     summary.former = Council.objects.former().count()
+    if summary.changed:
+        dataversion.bump()  # inside the load's transaction
     if stdout is not None:
         for line in summary.lines():
             stdout.write(line + "\n")

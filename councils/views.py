@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -189,21 +189,20 @@ def _council_year_context(council, choice, stats, own, similar):
             }
         )
     counts = council_year_counts(council, year)
-    decisions = Decision.objects.for_council(council)
+    # Reports, improvements and decisions are public only three months after the decision.
+    published = Decision.objects.for_council(council).decided_in(year).published()
     return {
         "key_statistics": key_statistics,
         "counts": counts,
         "show_overview": year.label >= OVERVIEW_FROM,
-        "public_reports": list(decisions.decided_in(year).public_reports().order_by("-decided")),
+        "public_reports": list(published.public_reports().order_by("-decided")),
         "service_improvements": list(
             Recommendation.objects.service_improvements()
-            .filter(decision__in=decisions.decided_in(year))
+            .filter(decision__in=published)
             .select_related("decision")
             .order_by("-decision__decided")
         ),
-        "published_decisions": list(
-            decisions.decided_in(year).published().order_by("-decided", "reference")[:50]
-        ),
+        "published_decisions": list(published.order_by("-decided", "reference")[:50]),
     }
 
 
@@ -442,6 +441,17 @@ def year_review(request: HttpRequest, year: str):
             },
         },
     )
+
+
+def robots(request: HttpRequest):
+    """Everything public may be indexed; staff and officer pages are not for search engines."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 def sitemap(request: HttpRequest):

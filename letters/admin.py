@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
+from councils.admin import BumpsDataVersion
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
 from letters.models import Letter, LetterSending, LetterTemplate, Officer
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
@@ -34,7 +35,7 @@ def _left_over(result: GenerationResult, command: str) -> str:
 
 
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(admin.ModelAdmin):
+class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
     list_display = ["year", "letter_date", "publication_date", "signatory_name", "letter_count"]
     list_select_related = ["year"]
     readonly_fields = ["demo"]
@@ -116,7 +117,7 @@ class LetterResource(resources.ModelResource):
 
 
 @admin.register(Letter)
-class LetterAdmin(ExportMixin, admin.ModelAdmin):
+class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
     resource_classes = [LetterResource]
     form = LetterForm
     list_display = [

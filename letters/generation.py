@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from councils import dataversion
 from councils.models import Category, Council, CouncilType, Decision, Outcome, ReportingYear
 from councils.statistics import (
     CouncilFigures,
@@ -206,6 +207,8 @@ def generate_letters(
             _generate(letter, template, council, figures, counts.get(council.pk, NO_COUNTS), user)
         if progress:
             progress(index + 1, total)
+    if result.created or result.regenerated:
+        dataversion.bump()  # council pages list the letters: cached copies must refresh
     return result
 
 

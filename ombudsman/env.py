@@ -50,6 +50,18 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of a fixed set of words (case-insensitive), e.g. LOG_FORMAT=json|text."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    by_word = {choice.lower(): choice for choice in choices}
+    value = by_word.get(raw.strip().lower())
+    if value is None:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -57,8 +69,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, *, base_dir: Path) -> dict:
-    """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry."""
+def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> dict:
+    """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry.
+
+    PostgreSQL connections are persistent: each worker keeps its connection for `conn_max_age`
+    seconds (a `?conn_max_age=N` in the URL wins; 0 closes it after every request) and checks it
+    is still alive before reusing it, so a restarted database costs one failed check, not an
+    error page. Other query options (`sslmode=require`, ...) are passed to psycopg.
+    """
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
     if parts.scheme == "sqlite":
@@ -73,7 +91,15 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ImproperlyConfigured("DATABASE_URL for PostgreSQL must name a database.")
-        conn_max_age = int(options.pop("conn_max_age", "60"))
+        raw_max_age = options.pop("conn_max_age", str(conn_max_age))
+        try:
+            max_age = int(raw_max_age)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL conn_max_age={raw_max_age!r} is not a whole number of seconds."
+            ) from None
+        if max_age < 0:
+            raise ImproperlyConfigured("DATABASE_URL conn_max_age must be 0 or more seconds.")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -81,10 +107,32 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": conn_max_age,
+            "CONN_MAX_AGE": max_age,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite:/// or postgres://)."
     )
+
+
+def cache_from_url(url: str | None, *, key_prefix: str = "ombudsman") -> dict:
+    """The default cache: Redis at `redis://host:port/db` when a URL is given, else local memory.
+
+    Redis is shared by every worker and every app server (page caches, sign-in throttling);
+    local memory is per process, fine for one development server. Short socket timeouts make a
+    Redis outage fail fast (and show on /healthz) instead of hanging requests.
+    """
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": key_prefix}
+    scheme = urlsplit(url).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"REDIS_URL scheme {scheme!r} is not supported (use redis://, rediss:// or unix://)."
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }

@@ -1,20 +1,30 @@
 """Settings for the council performance site, read from the environment (see .env.example)."""
 
+import base64
+import hashlib
+import sys
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from ombudsman.env import (
+    cache_from_url,
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_str,
 )
+from ombudsman.logging import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
+# Under pytest (or manage.py test): plain static storage and a local-memory cache whatever the
+# environment says, since the tests clear the cache between tests.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -39,18 +49,27 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "csp",
     "councils",
     "letters",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and the response) carries its id.
+    "ombudsman.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CsrfViewMiddleware, the first to read a request's body.
+    "ombudsman.middleware.ImportUploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ombudsman.middleware.ContentSecurityPolicyMiddleware",
+    # A lost database connection: a plain 503 page instead of a server error.
+    "councils.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "ombudsman.urls"
@@ -73,16 +92,23 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "ombudsman.wsgi.application"
 
+# PostgreSQL keeps each worker's connection open for CONN_MAX_AGE seconds (checked before reuse);
+# `?conn_max_age=N` in DATABASE_URL overrides it.
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=BASE_DIR)
+    "default": database_from_url(
+        env_str("DATABASE_URL", "sqlite:///db.sqlite3"),
+        base_dir=BASE_DIR,
+        conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis when REDIS_URL is set (shared by all workers and app servers), else local memory.
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "ombudsman",
-    }
+    "default": cache_from_url(
+        None if TESTING else env_str("REDIS_URL", ""),
+        key_prefix=env_str("CACHE_KEY_PREFIX", "ombudsman"),
+    )
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -98,31 +124,91 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # plotly.js from the installed plotly package: served by us, never from a CDN.
+    # plotly.js and its CSS from the installed plotly package: served by us, never from a CDN.
     "ombudsman.staticfinders.PlotlyFinder",
 ]
+# Static files through WhiteNoise. In production it serves STATIC_ROOT, filled by collectstatic
+# with content-hashed names (cached for a year) and brotli and gzip copies. Development and tests
+# use the plain storage and WhiteNoise finds files through the finders: no collectstatic needed.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
 
 # Council areas and the hex layout, built by `manage.py build_boundaries`.
 GEOGRAPHY_DIR = Path(env_str("GEOGRAPHY_DIR", str(BASE_DIR / "var" / "geography")))
 
-# Behind HTTPS in production: secure cookies and HSTS. Off for plain-HTTP development.
+# Behind HTTPS in production: secure cookies, HSTS and a redirect from plain HTTP (except
+# /healthz, which load balancers probe over HTTP). Off for plain-HTTP development.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
+SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_HTTPS else 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+# The TLS-terminating proxy in front says whether the request came over HTTPS. Only trust it
+# when every request reaches the app through that proxy (gunicorn binds to loopback).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS else None
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR), for the
+# client address used by sign-in throttling.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Content-Security-Policy (django-csp 4): our own scripts, styles, images and data only, and no
+# inline scripts or styles anywhere on the public site (JSON data islands are not scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Added under /admin/ only (ombudsman.middleware.ContentSecurityPolicyMiddleware): Django's
+# change list (without actions) has a <style> element, django-import-export's export page and
+# import preview use style attributes, and its export page has one inline event handler, allowed
+# by its hash alone (no other inline script runs, in the admin or anywhere else).
+_EXPORT_TOGGLE = b"onSelectToggleChange(event)"  # import_export/.../export.html, "Select all"
+ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {
+    "style-src": [UNSAFE_INLINE],
+    "script-src": [
+        UNSAFE_HASHES,
+        f"'sha256-{base64.b64encode(hashlib.sha256(_EXPORT_TOGGLE).digest()).decode()}'",
+    ],
+}
+
+# Sign-in (admin and officers): LOGIN_FAILURE_LIMIT failures for one username from one address
+# within LOGIN_FAILURE_WINDOW seconds lock that pair out for LOGIN_LOCKOUT_SECONDS.
+AUTHENTICATION_BACKENDS = ["ombudsman.middleware.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 
 # Officers sign in to see their council's letters before publication.
 LOGIN_REDIRECT_URL = "/letters/"
@@ -131,19 +217,29 @@ LOGOUT_REDIRECT_URL = "/letters/"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@example.org")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object per line in production (request id, method, path, ...), text in development.
+LOG_FORMAT = env_choice("LOG_FORMAT", LOG_FORMATS, "text" if DEBUG else "json")
+LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+LOGGING_CONFIG = "ombudsman.logging.configure"
 
 # Staff imports (councils.importing, councils.resources). A bigger file is refused before it is
 # read; the row cap keeps one import inside a request's time.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+# Request bodies: at most 2.5 MB of form fields (files aside); Django writes an uploaded file
+# over 2.5 MB to a temporary file as it arrives; ombudsman.middleware refuses an import request
+# over IMPORT_MAX_BYTES (HTTP 413) on its Content-Length, before any of the body is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # django-import-export: importing needs the model's "add" permission (councils.admin also asks
 # for "change", since an import updates records); exporting needs "view".
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Where an upload waits between the preview and the confirm step. The default is this server's
+# temporary folder: with several app servers use `import_export.tmp_storages.CacheStorage`
+# (Redis) or `...MediaStorage` on shared storage, or make the load balancer's sessions sticky.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = env_str(
+    "IMPORT_EXPORT_TMP_STORAGE_CLASS", "import_export.tmp_storages.TempFolderStorage"
+)

@@ -1,8 +1,10 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
+from councils import dataversion
 from councils.models import ReportingYear, parse_year_label
 
 
@@ -25,8 +27,10 @@ class Command(BaseCommand):
             parse_year_label(year)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        reporting_year = ReportingYear.get_or_create_for_label(year)
-        reporting_year.published_on = on or timezone.localdate()
-        reporting_year.save(update_fields=["published_on"])
+        with transaction.atomic():
+            reporting_year = ReportingYear.get_or_create_for_label(year)
+            reporting_year.published_on = on or timezone.localdate()
+            reporting_year.save(update_fields=["published_on"])
+            dataversion.bump()  # cached pages and downloads follow the new date
         when = "is public from" if reporting_year.is_public() else "will be public on"
         self.stdout.write(f"{reporting_year.label} {when} {reporting_year.published_on:%-d %B %Y}.")
