@@ -243,3 +243,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = env_str(
     "IMPORT_EXPORT_TMP_STORAGE_CLASS", "import_export.tmp_storages.TempFolderStorage"
 )
+
+# Whole public pages are cached for anonymous visitors, keyed on the data version and the day
+# (councils.caching). 0 turns the cache off (bench/pages.py measures uncached pages that way).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
