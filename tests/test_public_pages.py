@@ -158,6 +158,8 @@ class TestMapGeometry:
         assert response.status_code == 200
         assert response["Content-Type"] == "application/geo+json"
         assert "max-age=86400" in response["Cache-Control"]
+        compressed = client.get("/map/lower_tier.geojson", HTTP_ACCEPT_ENCODING="gzip")
+        assert compressed["Content-Encoding"] == "gzip"
 
     def test_missing_or_unknown_files_are_404(self, client, settings, tmp_path):
         settings.GEOGRAPHY_DIR = tmp_path
