@@ -756,3 +756,38 @@ class TestAdmin:
         change = admin_client.get(f"/admin/letters/letter/{letter.pk}/change/").content.decode()
         assert "80% of complaints we investigated were upheld." in change
         assert admin_client.get("/admin/letters/letter/add/").status_code == 403
+
+
+class TestQueryCeilings:
+    """Letters pages: the same number of queries with ten times the councils and letters."""
+
+    def _more_councils(self, year, count):
+        for _ in range(count):
+            council = CouncilFactory(type=CouncilType.DISTRICT)
+            DecisionFactory(council=council, outcome=Outcome.UPHELD)
+
+    @pytest.mark.parametrize(
+        "url, ceiling",
+        [
+            # session, user, officer record; visible years, the year's letters; demo banner
+            ("/letters/", 7),
+            # session, user; the letter (with council and year); demo banner
+            ("/letters/ashdale/2023-24/", 5),
+            # session, user; the letter with its PDF
+            ("/letters/ashdale/2023-24.pdf", 3),
+        ],
+    )
+    def test_ceiling_holds_at_ten_times_the_data(
+        self, client, staff_user, year, councils, fake_pdf, django_assert_max_num_queries, url,
+        ceiling,
+    ):  # fmt: skip
+        client.force_login(staff_user)
+        template = generated(year, councils, publication_date=TODAY - WEEK)
+        self._more_councils(year, 2)
+        generate_letters(template)
+        with django_assert_max_num_queries(ceiling):
+            assert client.get(url).status_code == 200
+        self._more_councils(year, 20)
+        generate_letters(template)
+        with django_assert_max_num_queries(ceiling):
+            assert client.get(url).status_code == 200

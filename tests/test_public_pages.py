@@ -199,3 +199,25 @@ def test_page_query_ceilings_hold_at_ten_times_the_data(
     _add_councils_with_data(data["year"], per_type=10, decisions_each=20)
     with django_assert_max_num_queries(ceiling):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, ceiling",
+    [
+        # the name search; the demo banner (data version, demo rows; cached after the first)
+        ("kent council", 3),
+        # the council for the postcode (with its county); the demo banner
+        ("NG17 8DA", 3),
+    ],
+)
+def test_search_query_ceiling_holds_at_ten_times_the_data(
+    client, django_assert_max_num_queries, data, query, ceiling
+):
+    CouncilFactory(code="E07000170", name="Ashfield", slug="ashfield", county=data["kent"])
+    _add_councils_with_data(data["year"], per_type=1, decisions_each=2)
+    with django_assert_max_num_queries(ceiling):
+        assert client.get("/search/", {"q": query}).status_code == 200
+    _add_councils_with_data(data["year"], per_type=10, decisions_each=20)
+    with django_assert_max_num_queries(ceiling):
+        assert client.get("/search/", {"q": query}).status_code == 200
