@@ -81,7 +81,8 @@ def main() -> int:
                     "compare page": f"/compare/district/{year}/",
                 }
                 for name, path in pages.items():
-                    load.get(base, path)  # warm: first request of each worker
+                    for _ in range(4 * args.workers):  # warm every worker (and its cache)
+                        load.get(base, path)
                     run = load.wrk(base, name, path, args.concurrency, args.seconds)
                     results[name, cached] = run
                 if not cached:
