@@ -96,8 +96,13 @@ def home(request: HttpRequest):
     rows, stats = [], None
     if choice.year is not None:
         stats = year_statistics(choice.year)
+        # Every current council, and any former one with figures that year (older years).
+        councils = {ref.id: ref for ref in _current_refs(council_type)}
+        for entry in stats.councils.values():
+            if council_type in (None, entry.council.type):
+                councils.setdefault(entry.council.id, entry.council)
         rows = tables.council_rows(
-            stats, statistic, _current_refs(council_type), sort=sort, descending=descending
+            stats, statistic, list(councils.values()), sort=sort, descending=descending
         )
     map_data = {
         "statistic": statistic.value,

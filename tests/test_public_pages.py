@@ -53,6 +53,13 @@ class TestHome:
         assert "Using these figures responsibly" in page
         assert 'id="map-data"' in page
 
+    def test_former_councils_with_figures_that_year_are_listed(self, client, data):
+        former = CouncilFactory(name="Oldshire", official_name="Oldshire District Council")
+        former.ceased_on = D(2024, 4, 1)
+        former.save()
+        _investigations(former, 1, 1)
+        assert "Oldshire District Council" in client.get("/").content.decode()
+
     def test_unpublished_year_is_not_offered_or_shown(self, client, data):
         page = client.get("/").content.decode()
         assert "2024-25" not in page
