@@ -6,8 +6,6 @@ show. Every template made here is marked `demo` and `clear_demo_letters()` remov
 import datetime
 from collections.abc import Iterable
 
-from django.db import transaction
-
 from councils.models import ReportingYear
 from letters.generation import Progress, generate_letters
 from letters.models import LetterTemplate
@@ -52,6 +50,23 @@ def _publication_date(year: ReportingYear) -> datetime.date:
     return year.published_on or datetime.date(year.end.year, 7, 24)
 
 
+def demo_template(year: ReportingYear) -> LetterTemplate:
+    """The year's letter template: a demo one in our own words unless staff already wrote one."""
+    publication = _publication_date(year)
+    template, _ = LetterTemplate.objects.get_or_create(
+        year=year,
+        defaults={
+            "letter_date": publication - SENT_BEFORE_PUBLICATION,
+            "publication_date": publication,
+            "signatory_name": DEMO_SIGNATORY,
+            "signatory_titles": DEMO_TITLES,
+            "body": DEMO_BODY,
+            "demo": True,
+        },
+    )
+    return template
+
+
 def seed_demo_letters(years: Iterable[ReportingYear], progress: Progress | None = None) -> int:
     """A demo template and every council's letter for each year; returns letters created.
 
@@ -60,19 +75,7 @@ def seed_demo_letters(years: Iterable[ReportingYear], progress: Progress | None 
     """
     created = 0
     for year in years:
-        with transaction.atomic():
-            publication = _publication_date(year)
-            template, _ = LetterTemplate.objects.get_or_create(
-                year=year,
-                defaults={
-                    "letter_date": publication - SENT_BEFORE_PUBLICATION,
-                    "publication_date": publication,
-                    "signatory_name": DEMO_SIGNATORY,
-                    "signatory_titles": DEMO_TITLES,
-                    "body": DEMO_BODY,
-                    "demo": True,
-                },
-            )
+        template = demo_template(year)
         if template.demo:
             created += generate_letters(template, progress=progress).created
     return created
@@ -92,6 +95,8 @@ def seed_latest_demo_letters(sender, years: list[ReportingYear], progress=None, 
     if not years:
         return
     latest = max(years, key=lambda year: year.start)
+    for year in years:  # every year gets its template; staff can generate the rest in the admin
+        demo_template(year)
     report = progress or (lambda line: None)
     report(f"Generating demo letters for {latest.label} (about a minute)")
 
