@@ -12,7 +12,6 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.gzip import gzip_page
 
 from councils import tables
 from councils.models import (
@@ -308,7 +307,6 @@ MAP_FILES = {  # URL name -> (file in GEOGRAPHY_DIR, content type)
 }
 
 
-@gzip_page  # GeoJSON compresses about 4:1; it is most of the map's data on first load
 def map_geometry(request: HttpRequest, name: str):
     """Council areas and hex layouts written by `build_boundaries` (not imported: it is heavy)."""
     if name not in MAP_FILES:

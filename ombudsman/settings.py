@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "ombudsman.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and JSON compressed on the wire (the map page's table is ~190 KB raw); Django's
+    # GZipMiddleware pads responses against BREACH. Static files come pre-compressed above.
+    "django.middleware.gzip.GZipMiddleware",
     # Before CsrfViewMiddleware, the first to read a request's body.
     "ombudsman.middleware.ImportUploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
