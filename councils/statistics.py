@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -418,8 +418,13 @@ class TrendPoint:
 
 def council_trend(council: Council, years: Iterable[ReportingYear]) -> list[TrendPoint]:
     """One council against its type average for every given year, oldest first (four queries)."""
+    return trend_points(council, statistics_for_years(years))
+
+
+def trend_points(council: Council, per_year: Mapping[str, YearStatistics]) -> list[TrendPoint]:
+    """The trend from statistics already computed (a page that also shows one of the years)."""
     points = []
-    for stats in statistics_for_years(years).values():
+    for stats in per_year.values():
         own = stats.for_council(council.pk)
         points.append(
             TrendPoint(

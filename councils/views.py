@@ -26,9 +26,11 @@ from councils.statistics import (
     CouncilRef,
     Figures,
     Statistic,
+    YearStatistics,
     category_statistics,
     council_year_counts,
     statistics_for_years,
+    trend_points,
     year_statistics,
 )
 from councils.wording import sentences
@@ -211,27 +213,20 @@ def _council_year_context(council, choice, stats, own, similar):
     }
 
 
-def council_trend_rows(council, per_year):
-    """The council and its type average for every year (already computed), oldest first."""
-    rows = []
-    for stats in per_year.values():
-        own = stats.for_council(council.pk)
-        rows.append(
-            {
-                "year": stats.year,
-                "cells": {
-                    s.value: tables.figure_cell(own.figures.get(s)) if own else None
-                    for s in Statistic
-                },
-                "similar": {
-                    s.value: tables.figure_cell(stats.by_type[council.type].get(s))
-                    if council.type in stats.by_type
-                    else None
-                    for s in Statistic
-                },
-            }
-        )
-    return rows
+def _cells(figures: Figures) -> dict[str, tables.FigureCell]:
+    return {s.value: tables.figure_cell(figures.get(s)) for s in Statistic}
+
+
+def council_trend_rows(council: Council, per_year: dict[str, YearStatistics]) -> list[dict]:
+    """The council and its type average for every visible year, oldest first."""
+    return [
+        {
+            "year": point.year,
+            "cells": _cells(point.figures) if point.figures else None,
+            "similar": _cells(point.similar),
+        }
+        for point in trend_points(council, per_year)
+    ]
 
 
 def _trend_chart(council: Council, trend: list[dict]) -> dict:

@@ -71,6 +71,14 @@ class TestCouncilPage:
         page = client.get("/councils/tiny/2023-24/").content.decode()
         assert "based on fewer than 10 cases" in page
 
+    def test_trend_table_covers_every_year_and_says_when_there_was_no_data(self, client, ashfield):
+        ReportingYearFactory(label="2022-23")
+        page = client.get("/councils/ashfield/").content.decode()
+        trend = page.split('id="trend-heading"', 1)[1].split("<table", 1)[1].split("</table>")[0]
+        assert trend.index("2022-23") < trend.index("2023-24")
+        assert "no data" in trend.split("2023-24", 1)[0]  # 2022-23: nothing about Ashfield
+        assert ">81%<" in trend and ">88%<" in trend  # 2023-24: the council and similar
+
     def test_gss_code_redirects_to_the_page(self, client, ashfield):
         response = client.get("/councils/E07000170/")
         assert response.status_code == 301
