@@ -463,7 +463,6 @@ def sitemap(request: HttpRequest):
         urls.append(reverse("year", args=[y.label]))
         urls += [reverse("compare", args=[t, y.label]) for t in CouncilType.values]
     urls += [reverse("council", args=[slug]) for slug in councils]
-    body = render(
+    return render(
         request, "sitemap.xml", {"urls": [base + u for u in urls]}, content_type="application/xml"
     )
-    return body

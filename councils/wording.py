@@ -46,10 +46,6 @@ def percent(rate: Rate) -> str:
     return f"{rate.percent}%" if rate.percent is not None else "no figure"
 
 
-def per_100k(figure: PerResidents) -> str:
-    return f"{figure.rounded}" if figure.rounded is not None else "no figure"
-
-
 def _counted(count: int, unit: tuple[str, str]) -> str:
     return f"{intcomma(count)} {unit[0] if count == 1 else unit[1]}"
 

@@ -7,8 +7,6 @@ skipped, with the reason, when Chromium is not installed; `.ci/run` installs it.
 import os
 import shutil
 
-import pytest
-
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 # Without these, Chromium tries Google's services at start-up; this machine has no network.
 CHROMIUM_ARGS = [
@@ -20,10 +18,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-)
 
 
 def serious_violations(page) -> list[str]:
