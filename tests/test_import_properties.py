@@ -136,7 +136,7 @@ dates = st.dates(min_value=datetime.date(2015, 1, 1), max_value=datetime.date(20
 def decision_rows(draw, n: int) -> dict:
     received = draw(dates)
     decided = draw(
-        st.one_of(st.none(), st.dates(min_value=received, max_value=received.replace(year=2031)))
+        st.one_of(st.none(), st.dates(min_value=received, max_value=datetime.date(2031, 12, 31)))
     )
     outcome = "" if decided is None else draw(st.sampled_from(Outcome.values))
     compliance = draw(st.sampled_from(["", *Compliance.values]))
