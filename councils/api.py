@@ -19,6 +19,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from councils import computed
 from councils.data_views import (
     CACHE_SECONDS,
     FORMATS,
@@ -38,7 +39,7 @@ from councils.opendata import (
     figure_fields,
     year_rows,
 )
-from councils.statistics import Figures, statistics_for_years, year_statistics
+from councils.statistics import Figures
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -159,7 +160,9 @@ def council_detail(
                 for name in ("statistics", "decisions")
                 for fmt in FORMATS
             },
-            "statistics": council_rows(council.pk, statistics_for_years(public_years).values()),
+            "statistics": council_rows(
+                council.pk, computed.statistics(request, public_years).values()
+            ),
         }
     )
 
@@ -174,7 +177,7 @@ def year_detail(request: HttpRequest, public_years: list[ReportingYear], year: s
     reporting_year = find_year(public_years, year)
     if reporting_year is None:
         raise ApiError(404, f"There are no published figures for the year {year!r}.")
-    stats = year_statistics(reporting_year)
+    stats = computed.year_statistics(request, reporting_year)
     return _json(
         {
             "year": year_summary(reporting_year),

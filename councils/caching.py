@@ -150,7 +150,7 @@ def cache_public_page(view: View) -> View:
                 return response
             # The version and the day first: a page computed from newer data than its key says
             # is harmless, one from older data is not (bump() commits with the data).
-            version = request.data_version = dataversion.current()  # also for the demo banner
+            version = dataversion.for_request(request).version
             key = page_cache_key(request, version, timezone.localdate())
             frozen = _cache_get(key)
             if frozen is not None:

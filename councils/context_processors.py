@@ -39,5 +39,9 @@ def demo_data_loaded(version: int | None = None) -> bool:
 
 
 def site(request):
-    # The page cache (councils.caching) has just read the data version: no second query.
-    return {"demo_data_loaded": lambda: demo_data_loaded(getattr(request, "data_version", None))}
+    # The version this request has already read (the page cache, computed figures), if any.
+    def loaded() -> bool:
+        state = getattr(request, "data_state", None)
+        return demo_data_loaded(state and state.version)
+
+    return {"demo_data_loaded": loaded}

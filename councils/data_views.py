@@ -22,7 +22,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import dataversion
+from councils import computed, dataversion
 from councils.models import Council, ReportingYear
 from councils.opendata import (
     CATEGORY_COLUMNS,
@@ -38,7 +38,7 @@ from councils.opendata import (
     to_xlsx,
     year_rows,
 )
-from councils.statistics import category_statistics, statistics_for_years, year_statistics
+from councils.statistics import category_statistics
 
 CACHE_SECONDS = 300  # how long a CDN or browser may reuse a response without asking again
 FORMATS = ("csv", "xlsx", "json")
@@ -66,7 +66,7 @@ def public_data(request: HttpRequest, *, daily: bool) -> PublicData:
     every day.
     """
     years = list(ReportingYear.objects.public())
-    version, changed_at = dataversion.state()
+    version, changed_at = dataversion.for_request(request)
     parts = [request.get_full_path(), str(version)]
     # Everything shown of a year, so publishing one or editing its note changes the ETag.
     parts += [f"{year.label}:{year.published_on}:{year.note}" for year in years]
@@ -170,7 +170,7 @@ def year_statistics_file(
     reporting_year = find_year(public_years, year)
     if reporting_year is None:
         return _not_found(f"There are no published figures for the year {year!r}.")
-    rows = year_rows(year_statistics(reporting_year))
+    rows = year_rows(computed.year_statistics(request, reporting_year))
     return _download(fmt, STATISTICS_COLUMNS, rows, f"council-statistics-{year}")
 
 
@@ -192,7 +192,7 @@ def council_statistics_file(
     council = find_council(slug)
     if council is None:
         return _not_found(f"There is no council {slug!r}.")
-    rows = council_rows(council.pk, statistics_for_years(public_years).values())
+    rows = council_rows(council.pk, computed.statistics(request, public_years).values())
     return _download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
 
 

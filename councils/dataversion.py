@@ -1,6 +1,6 @@
 """A number that goes up whenever published data changes: use it in ETags and cache keys.
 
-`current()` reads the single `DataVersion` row on every call: one primary-key query, and right in
+`state()` reads the single `DataVersion` row on every call: one primary-key query, and right in
 every process at once (a per-process cache such as LocMemCache would miss another worker's bump).
 `bump()` runs inside the caller's transaction, so a rolled-back change never bumps it, and a
 reader that sees the new number also sees the data that came with it.
@@ -12,9 +12,10 @@ edits in the admin (`councils.admin`), `publish_year`, `load_councils` and `seed
 import datetime
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from councils.models import DataVersion
 
@@ -30,16 +31,36 @@ class State(NamedTuple):
 
 
 def state() -> State:
-    """The data version and when it last changed, in one primary-key query."""
-    rows = DataVersion.objects.filter(pk=_ROW).values_list("version", "changed_at")
-    version, changed = next(iter(rows), (0, NEVER))
+    """The data version and when it last changed, in one primary-key query.
+
+    Raw SQL: every request reads this, and building the ORM query costs ten times the query
+    itself (about 180 µs against 18 µs on SQLite).
+    """
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version, changed_at FROM {table} WHERE id = %s", [_ROW])
+        row = cursor.fetchone()
+    if row is None:
+        return State(0, NEVER)
+    version, changed = row
+    if isinstance(changed, str):  # SQLite keeps UTC text; PostgreSQL gives an aware datetime
+        changed = parse_datetime(changed)
+    if timezone.is_naive(changed):
+        changed = timezone.make_aware(changed, datetime.UTC)
     return State(version, changed)
+
+
+def for_request(request) -> State:
+    """The data version as this request first read it: every part of one page agrees on it."""
+    found = getattr(request, "data_state", None)
+    if found is None:
+        found = request.data_state = state()
+    return found
 
 
 def current() -> int:
     """The data version now; 0 before the first bump."""
-    versions = DataVersion.objects.filter(pk=_ROW).values_list("version", flat=True)
-    return next(iter(versions), 0)
+    return state().version
 
 
 def changed_at() -> datetime.datetime:

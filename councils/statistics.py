@@ -135,9 +135,6 @@ class Rate:
             int(round_half_up(interval.high * 100)),
         )
 
-    def __add__(self, other: Rate) -> Rate:
-        return Rate(self.numerator + other.numerator, self.base + other.base)
-
 
 @dataclass(frozen=True)
 class PerResidents:
@@ -178,9 +175,6 @@ class PerResidents:
             high = (x + 1) * (1 - 1 / (9 * (x + 1)) + Z_95 / (3 * (x + 1).sqrt())) ** 3
         scale = Fraction(PER_RESIDENTS, self.population)
         return Interval(Fraction(max(Decimal(0), low)) * scale, Fraction(high) * scale)
-
-    def __add__(self, other: PerResidents) -> PerResidents:
-        return PerResidents(self.count + other.count, self.population + other.population)
 
 
 class Statistic(enum.StrEnum):
@@ -229,15 +223,22 @@ class Figures:
     @classmethod
     def pooled(cls, many: Iterable[Figures]) -> Figures:
         """Sum of numerators over sum of bases. Per-100k pools only councils with a population."""
-        total = cls()
-        for figures in many:
-            total = cls(
-                uphold=total.uphold + figures.uphold,
-                compliance=total.compliance + figures.compliance,
-                remedy=total.remedy + figures.remedy,
-                per_100k=total.per_100k + figures.per_100k,
-            )
-        return total
+        sums = [0] * 8
+        for f in many:  # plain integer sums: a council page pools every council of 7 years
+            sums[0] += f.uphold.numerator
+            sums[1] += f.uphold.base
+            sums[2] += f.compliance.numerator
+            sums[3] += f.compliance.base
+            sums[4] += f.remedy.numerator
+            sums[5] += f.remedy.base
+            sums[6] += f.per_100k.count
+            sums[7] += f.per_100k.population
+        return cls(
+            uphold=Rate(sums[0], sums[1]),
+            compliance=Rate(sums[2], sums[3]),
+            remedy=Rate(sums[4], sums[5]),
+            per_100k=PerResidents(sums[6], sums[7]),
+        )
 
 
 def verdict(figure: Rate | PerResidents, average: Rate | PerResidents) -> Verdict | None:

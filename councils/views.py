@@ -11,9 +11,12 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import json_script
 
-from councils import tables
+from councils import computed, tables
 from councils.models import (
     Council,
     CouncilType,
@@ -29,9 +32,7 @@ from councils.statistics import (
     YearStatistics,
     category_statistics,
     council_year_counts,
-    statistics_for_years,
     trend_points,
-    year_statistics,
 )
 from councils.wording import sentences
 
@@ -88,30 +89,55 @@ def _sorting(request: HttpRequest) -> tuple[str, bool]:
     return (sort if sort in tables.SORT_KEYS else "name"), request.GET.get("order") == "desc"
 
 
+@dataclass(frozen=True)
+class CouncilTable:
+    """A table of councils for one year and statistic, with its chart's data island.
+
+    Rendered once per data version and choice (`councils.computed`): the same for every visitor,
+    and the costly part of the map and compare pages (a row per council).
+    """
+
+    count: int
+    body: str  # the table's rendered <tbody>
+    data: str  # the chart's data as a <script type="application/json"> element
+
+
+def _council_table(
+    rows: list[tables.CouncilRow],
+    year: ReportingYear,
+    chart: dict,
+    data_id: str,
+    *,
+    selected: str | None = None,
+    show_intervals: bool = False,
+) -> CouncilTable:
+    body = render_to_string(
+        "councils/includes/council_rows.html",
+        {
+            "rows": rows,
+            "year": year,
+            "selected": selected,
+            "show_intervals": show_intervals,
+        },
+    )
+    return CouncilTable(count=len(rows), body=body, data=json_script(chart, data_id))
+
+
 def home(request: HttpRequest):
     """The map and an accessible table of every current council for one year and statistic."""
     choice = choose_year(request, request.GET.get("year"))
     statistic = _statistic(request)
     council_type = _council_type(request.GET.get("type"))
     sort, descending = _sorting(request)
-    rows, stats = [], None
+    table, national = None, None
     if choice.year is not None:
-        stats = year_statistics(choice.year)
-        # Every current council, and any former one with figures that year (older years).
-        councils = {ref.id: ref for ref in _current_refs(council_type)}
-        for entry in stats.councils.values():
-            if council_type in (None, entry.council.type):
-                councils.setdefault(entry.council.id, entry.council)
-        rows = tables.council_rows(
-            stats, statistic, list(councils.values()), sort=sort, descending=descending
+        stats = computed.year_statistics(request, choice.year)
+        national = tables.figure_cell(stats.national.get(statistic))
+        table = computed.remember(
+            request,
+            ("map", choice.year.label, statistic, council_type, sort, descending),
+            lambda: _map_table(stats, statistic, council_type, sort, descending),
         )
-    map_data = {
-        "statistic": statistic.value,
-        "label": statistic.label,
-        "unit": "" if statistic is Statistic.PER_100K else "%",
-        "year": choice.year.label if choice.year else None,
-        "councils": [_map_entry(row) for row in rows],
-    }
     return render(
         request,
         "councils/home.html",
@@ -121,16 +147,36 @@ def home(request: HttpRequest):
             "statistics": list(Statistic),
             "council_type": council_type,
             "council_types": CouncilType.choices,
-            "rows": rows,
-            "national": tables.figure_cell(stats.national.get(statistic)) if stats else None,
+            "table": table,
+            "national": national,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
-            "map_data": map_data,
             # The map's own choices (set by map.js in the URL) survive a change of year.
             "map_state": [
                 (k, request.GET[k]) for k in ("view", "layer", "colour") if k in request.GET
             ],
         },
     )
+
+
+def _map_table(
+    stats: YearStatistics, statistic: Statistic, council_type: str | None, sort: str, descending
+) -> CouncilTable:
+    # Every current council, and any former one with figures that year (older years).
+    councils = {ref.id: ref for ref in _current_refs(council_type)}
+    for entry in stats.councils.values():
+        if council_type in (None, entry.council.type):
+            councils.setdefault(entry.council.id, entry.council)
+    rows = tables.council_rows(
+        stats, statistic, list(councils.values()), sort=sort, descending=descending
+    )
+    chart = {
+        "statistic": statistic.value,
+        "label": statistic.label,
+        "unit": "" if statistic is Statistic.PER_100K else "%",
+        "year": stats.year.label,
+        "councils": [_map_entry(row) for row in rows],
+    }
+    return _council_table(rows, stats.year, chart, "map-data")
 
 
 def _map_entry(row: tables.CouncilRow) -> dict:
@@ -161,22 +207,35 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
         return council_by_code(request, slug, year)
     if "year" in request.GET:  # the year selector's form: go to the year's own URL
         return redirect("council-year", slug=slug, year=request.GET["year"])
-    council = get_object_or_404(
-        Council.objects.select_related("county").prefetch_related("successors", "predecessors"),
-        slug=slug,
-    )
+    council = get_object_or_404(Council.objects.select_related("county"), slug=slug)
     choice = choose_year(request, year)
+    # The same for everyone who may see these years, until the data changes or the day does
+    # (decisions are published three months after). Letters follow the user: not in here.
+    key = (
+        "council",
+        council.pk,
+        choice.year and choice.year.label,
+        tuple(y.label for y in choice.years),
+        timezone.localdate(),
+    )
+    body = computed.remember(request, key, lambda: _council_body(request, council, choice))
+    return render(
+        request, "councils/council.html", {"council": council, "choice": choice, "body": body}
+    )
+
+
+def _council_body(request: HttpRequest, council: Council, choice: YearChoice) -> str:
     context = {"council": council, "choice": choice}
     if choice.year is not None:
         # One statistics pass over every visible year gives the trend and the chosen year.
-        per_year = statistics_for_years(choice.years)
+        per_year = computed.statistics(request, choice.years)
         stats = per_year[choice.year.label]
         own = stats.for_council(council.pk)
         similar = stats.by_type.get(council.type)
         context.update(_council_year_context(council, choice, stats, own, similar))
         context["trend"] = council_trend_rows(council, per_year)
         context["trend_chart"] = _trend_chart(council, context["trend"])
-    return render(request, "councils/council.html", context)
+    return render_to_string("councils/includes/council_body.html", context)
 
 
 def _council_year_context(council, choice, stats, own, similar):
@@ -251,19 +310,24 @@ def _trend_chart(council: Council, trend: list[dict]) -> dict:
     }
 
 
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}$")
+
+
 def compare(request: HttpRequest, council_type: str, year: str):
     if council_type not in CouncilType.values:
         raise Http404("No such council type.")
     choice = choose_year(request, year)
     statistic = _statistic(request)
     sort, descending = _sorting(request)
-    stats = year_statistics(choice.year)
-    refs = [
-        c.council for c in stats.councils.values() if c.council.type == council_type
-    ] or _current_refs(council_type)
-    rows = tables.council_rows(stats, statistic, refs, sort=sort, descending=descending)
     selected = request.GET.get("council")
+    selected = selected if selected and SLUG_RE.match(selected) else None
+    stats = computed.year_statistics(request, choice.year)
     average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
+    table = computed.remember(
+        request,
+        ("compare", choice.year.label, statistic, council_type, sort, descending, selected),
+        lambda: _compare_table(stats, statistic, council_type, sort, descending, selected),
+    )
     return render(
         request,
         "councils/compare.html",
@@ -274,18 +338,36 @@ def compare(request: HttpRequest, council_type: str, year: str):
             "council_types": CouncilType.choices,
             "statistic": statistic,
             "statistics": list(Statistic),
-            "rows": rows,
+            "table": table,
             "average": average,
             "selected": selected,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
-            "chart_data": {
-                "statistic": statistic.value,
-                "label": statistic.label,
-                "selected": selected,
-                "average": average.value and float(average.value),
-                "councils": [_map_entry(row) | {"interval": _interval(row)} for row in rows],
-            },
         },
+    )
+
+
+def _compare_table(
+    stats: YearStatistics,
+    statistic: Statistic,
+    council_type: str,
+    sort: str,
+    descending: bool,
+    selected: str | None,
+) -> CouncilTable:
+    refs = [
+        c.council for c in stats.councils.values() if c.council.type == council_type
+    ] or _current_refs(council_type)
+    rows = tables.council_rows(stats, statistic, refs, sort=sort, descending=descending)
+    average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
+    chart = {
+        "statistic": statistic.value,
+        "label": statistic.label,
+        "selected": selected,
+        "average": average.value and float(average.value),
+        "councils": [_map_entry(row) | {"interval": _interval(row)} for row in rows],
+    }
+    return _council_table(
+        rows, stats.year, chart, "compare-data", selected=selected, show_intervals=True
     )
 
 
@@ -383,7 +465,7 @@ EXTREMES_COUNT = 5
 def year_review(request: HttpRequest, year: str):
     """England's picture for a year: totals, council types, service categories, extremes."""
     choice = choose_year(request, year)
-    stats = year_statistics(choice.year)
+    stats = computed.year_statistics(request, choice.year)
     categories = category_statistics(choice.year)
     rates = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
     extremes = []

@@ -250,3 +250,7 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = env_str(
 # Whole public pages are cached for anonymous visitors, keyed on the data version and the day
 # (councils.caching). 0 turns the cache off (bench/pages.py measures uncached pages that way).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+# Figures and tables each worker keeps per data version (councils.computed) are recomputed at
+# least this often, in case some change to the data ever forgets to bump the version.
+# 0 turns the memo off (bench/pages.py measures pages computed from scratch that way).
+COMPUTED_SECONDS = env_int("COMPUTED_SECONDS", 600, minimum=0)

@@ -4,15 +4,19 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import cache
 
+from councils import computed
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (the demo banner and page caches live there)."""
+    """Each test starts with empty caches: the shared one (demo banner, page cache) and the
+    figures each worker keeps per data version (tests roll back, so version numbers repeat)."""
     cache.clear()
+    computed.memo.clear()
     yield
     cache.clear()
+    computed.memo.clear()
 
 
 @pytest.fixture(scope="session")
