@@ -30,20 +30,28 @@ MERGER = datetime.date(2021, 4, 1)
 
 @pytest.fixture
 def councils(db) -> dict[str, Council]:
-    """One of each type, a county with its districts, and a district merged into a unitary."""
-    county = CouncilFactory(type=CouncilType.COUNTY)
-    former = CouncilFactory(type=CouncilType.DISTRICT, county=county, ceased_on=MERGER)
-    successor = CouncilFactory(type=CouncilType.UNITARY)
+    """One of each type, a county with its districts, and a district merged into a unitary.
+
+    Fixed codes: each council's demo rows are drawn from a generator keyed on its code, so the
+    factories' running numbers (which depend on the tests run before) would change them.
+    """
+    county = CouncilFactory(type=CouncilType.COUNTY, code="E10000801")
+    former = CouncilFactory(
+        type=CouncilType.DISTRICT, county=county, ceased_on=MERGER, code="E07000801"
+    )
+    successor = CouncilFactory(type=CouncilType.UNITARY, code="E06000801")
     former.successors.add(successor)
     return {
         "county": county,
-        "district": CouncilFactory(type=CouncilType.DISTRICT, county=county),
-        "other district": CouncilFactory(type=CouncilType.DISTRICT, county=county),
+        "district": CouncilFactory(type=CouncilType.DISTRICT, county=county, code="E07000802"),
+        "other district": CouncilFactory(
+            type=CouncilType.DISTRICT, county=county, code="E07000803"
+        ),
         "former": former,
         "successor": successor,
-        "unitary": CouncilFactory(type=CouncilType.UNITARY),
-        "metropolitan": CouncilFactory(type=CouncilType.METROPOLITAN),
-        "london": CouncilFactory(type=CouncilType.LONDON),
+        "unitary": CouncilFactory(type=CouncilType.UNITARY, code="E06000802"),
+        "metropolitan": CouncilFactory(type=CouncilType.METROPOLITAN, code="E08000801"),
+        "london": CouncilFactory(type=CouncilType.LONDON, code="E09000801"),
     }
 
 
