@@ -1,3 +1,4 @@
+import datetime
 import os
 from urllib.parse import urlsplit
 
@@ -5,7 +6,9 @@ import pytest
 from django.core.cache import cache
 
 from councils import computed
+from councils.models import CouncilType, Outcome
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +46,25 @@ def page(browser, live_server):
     page.on("request", lambda request: page.requested_hosts.add(urlsplit(request.url).netloc))
     yield page
     context.close()
+
+
+@pytest.fixture
+def years():
+    """2023-24 public since 24 July 2024; 2024-25 not yet (no publication date)."""
+    public = ReportingYearFactory(label="2023-24", published_on=datetime.date(2024, 7, 24))
+    embargoed = ReportingYearFactory(label="2024-25", published_on=None)
+    return public, embargoed
+
+
+@pytest.fixture
+def ashdale(years):
+    """A district upheld 3 of 4 times in 2023-24 (75%) and 7 of 8 in embargoed 2024-25 (88%)."""
+    council = CouncilFactory(
+        name="Ashdale", official_name="Ashdale District Council", slug="ashdale",
+        type=CouncilType.DISTRICT,
+    )  # fmt: skip
+    for outcome in [Outcome.UPHELD] * 3 + [Outcome.NOT_UPHELD]:
+        DecisionFactory(council=council, outcome=outcome, decided=datetime.date(2023, 9, 1))
+    for outcome in [Outcome.UPHELD] * 7 + [Outcome.NOT_UPHELD]:
+        DecisionFactory(council=council, outcome=outcome, decided=datetime.date(2024, 6, 3))
+    return council

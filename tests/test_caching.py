@@ -18,11 +18,11 @@ from django.utils.http import http_date
 from councils import caching, dataversion
 from councils.caching import cache_public_page, page_cache_key, storable
 from councils.demo import clear_demo_data, seed_demo_data
-from councils.models import Council, CouncilType, Decision, Outcome, ReportingYear
+from councils.models import Council, CouncilType, Decision, ReportingYear
 from letters import rendering
 from letters.generation import generate_letters
 from letters.models import LetterTemplate, Officer
-from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
+from tests.factories import CouncilFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,26 +45,6 @@ PAGES = [
 def today():
     with time_machine.travel(datetime.datetime(2024, 9, 1, 12, tzinfo=datetime.UTC), tick=False):
         yield
-
-
-@pytest.fixture
-def years():
-    public = ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
-    embargoed = ReportingYearFactory(label="2024-25", published_on=None)
-    return public, embargoed
-
-
-@pytest.fixture
-def ashdale(years):
-    council = CouncilFactory(
-        name="Ashdale", official_name="Ashdale District Council", slug="ashdale",
-        type=CouncilType.DISTRICT,
-    )  # fmt: skip
-    for outcome in [Outcome.UPHELD] * 3 + [Outcome.NOT_UPHELD]:
-        DecisionFactory(council=council, outcome=outcome, decided=D(2023, 9, 1))
-    for outcome in [Outcome.UPHELD] * 7 + [Outcome.NOT_UPHELD]:  # 2024-25: embargoed
-        DecisionFactory(council=council, outcome=outcome, decided=D(2024, 6, 3))
-    return council
 
 
 @pytest.fixture
