@@ -466,7 +466,9 @@ def year_review(request: HttpRequest, year: str):
     """England's picture for a year: totals, council types, service categories, extremes."""
     choice = choose_year(request, year)
     stats = computed.year_statistics(request, choice.year)
-    categories = category_statistics(choice.year)
+    categories = computed.remember(
+        request, ("categories", choice.year.label), lambda: category_statistics(choice.year)
+    )
     rates = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
     extremes = []
     for statistic in rates:
