@@ -7,8 +7,13 @@ version. Without this, every page view that the page cache cannot serve (signed-
 officers, the first visitor of each URL after a change) would recompute a whole year of figures:
 about 30 ms for one year, 130 ms for a council page's seven-year trend.
 
-Only what is the same for every visitor goes in here: never which years someone may see, letters,
-CSRF tokens or anything that depends on the day (decisions become public three months after).
+Only what is the same for every visitor goes in here: never letters (officers see their own
+before the public) or CSRF tokens. What depends on which years someone may see, or on the day
+(decisions become public three months after), has them in its key.
+
+One memo, least recently used out first: every page computed afresh looks up its years' figures
+before it adds its own entry, so pages (a crawler visiting every council) never push out the
+figures they are made from.
 
 Process memory rather than the shared cache: the objects are reused as they are, with the
 intervals they have already computed, without pickling; a stale worker cannot be confused because
@@ -34,8 +39,8 @@ from councils.statistics import YearStatistics, statistics_for_years
 
 T = TypeVar("T")
 
-# Bounds each worker's memory: a rendered table of every council is about 110 KB, a year's
-# statistics about 1 MB, and there are few years.
+# Bounds each worker's memory: a rendered table of every council (with its map data) is about
+# 170 KB, a council page's figures 15 KB, a year's statistics about 1 MB.
 MAX_ENTRIES = 200
 MISSING = object()
 

@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 
 from councils import computed, dataversion
 from councils.computed import MISSING, VersionMemo
-from councils.models import Outcome
-from tests.factories import DecisionFactory
+from councils.models import CouncilType, Outcome
+from tests.factories import CouncilFactory, DecisionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,18 @@ class TestPages:
         page = client.get("/councils/ashdale/").content.decode()
         assert "38%" in page and "75%" not in page
         assert ">38%<" in client.get("/?type=district").content.decode()
+
+    def test_visiting_every_council_page_does_not_push_out_the_figures(
+        self, client, ashdale, monkeypatch, django_assert_num_queries
+    ):
+        monkeypatch.setattr(computed, "memo", VersionMemo(max_entries=2))
+        others = [CouncilFactory(type=CouncilType.DISTRICT) for _ in range(3)]
+        for council in [ashdale, *others]:
+            client.get(f"/councils/{council.slug}/")
+        # Expected: the data version, the visible years, the current councils (for the map's
+        # table, new); not the statistics' four queries (kept since the council pages).
+        with django_assert_num_queries(3):
+            client.get("/")
 
     def test_nothing_is_kept_when_computed_seconds_is_0(self, client, ashdale, settings):
         settings.COMPUTED_SECONDS = 0
