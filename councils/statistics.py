@@ -223,21 +223,16 @@ class Figures:
     @classmethod
     def pooled(cls, many: Iterable[Figures]) -> Figures:
         """Sum of numerators over sum of bases. Per-100k pools only councils with a population."""
-        sums = [0] * 8
-        for f in many:  # plain integer sums: a council page pools every council of 7 years
-            sums[0] += f.uphold.numerator
-            sums[1] += f.uphold.base
-            sums[2] += f.compliance.numerator
-            sums[3] += f.compliance.base
-            sums[4] += f.remedy.numerator
-            sums[5] += f.remedy.base
-            sums[6] += f.per_100k.count
-            sums[7] += f.per_100k.population
+        many = list(many)  # summed as plain integers: a council page pools every council of 7 years
         return cls(
-            uphold=Rate(sums[0], sums[1]),
-            compliance=Rate(sums[2], sums[3]),
-            remedy=Rate(sums[4], sums[5]),
-            per_100k=PerResidents(sums[6], sums[7]),
+            uphold=Rate(sum(f.uphold.numerator for f in many), sum(f.uphold.base for f in many)),
+            compliance=Rate(
+                sum(f.compliance.numerator for f in many), sum(f.compliance.base for f in many)
+            ),
+            remedy=Rate(sum(f.remedy.numerator for f in many), sum(f.remedy.base for f in many)),
+            per_100k=PerResidents(
+                sum(f.per_100k.count for f in many), sum(f.per_100k.population for f in many)
+            ),
         )
 
 
