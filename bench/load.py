@@ -4,7 +4,8 @@
                                    [--full] [--rows 10000] [--database-url URL] [--redis-url URL]
 
 1. Sets up a temporary SQLite database (or the one --database-url names, which it migrates and
-   fills: use a database kept for benchmarks): migrate, `load_councils`, demo data
+   fills: use a database kept for benchmarks, created first with e.g.
+   `createdb -h 127.0.0.1 -U postgres ombudsman_bench`): migrate, `load_councils`, demo data
    (`seed_demo_data` at --scale 0.3, or 1.0 with --full; without the letters, whose PDFs take
    minutes), and collects static files once into var/bench/static (DEBUG is off, as in
    production, so pages need the manifest).
