@@ -21,7 +21,6 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 NOON = datetime.time(12)
-TODAY = D(2024, 9, 1)
 
 
 @pytest.fixture(autouse=True)
