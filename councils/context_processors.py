@@ -11,15 +11,13 @@ logger = logging.getLogger(__name__)
 DEMO_CACHE_KEY = "councils:demo-data-loaded"
 
 
-def demo_data_loaded(version: int | None = None) -> bool:
+def demo_data_loaded(version: int) -> bool:
     """Whether synthetic demo data is in the database.
 
     Cached with the data version it was read at (seed_demo bumps it, and deletes the key), so
     no process or cached page goes on showing the banner after the demo data has gone. An
     unreachable cache only means asking the database.
     """
-    if version is None:
-        version = dataversion.current()
     try:
         cached = cache.get(DEMO_CACHE_KEY)
     except Exception as error:
@@ -39,9 +37,8 @@ def demo_data_loaded(version: int | None = None) -> bool:
 
 
 def site(request):
-    # The version this request has already read (the page cache, computed figures), if any.
+    # At the data version this request read (or reads now, once for the whole request).
     def loaded() -> bool:
-        state = getattr(request, "data_state", None)
-        return demo_data_loaded(state and state.version)
+        return demo_data_loaded(dataversion.for_request(request).version)
 
     return {"demo_data_loaded": loaded}
