@@ -2,7 +2,8 @@
 
 Open data is public years only, for everyone, staff included: an unpublished year does not exist
 here. Every response is validated by the data version and the public years alone, so a repeated
-request is answered 304 before any figure is computed.
+request is answered 304 before any figure is computed. Every file is written by
+`councils.exports.download`: a new download builds its rows and calls it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -23,26 +24,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from councils import computed, dataversion
+from councils.exports import download
 from councils.models import Council, ReportingYear
 from councils.opendata import (
     CATEGORY_COLUMNS,
     DECISION_COLUMNS,
     STATISTICS_COLUMNS,
-    Column,
-    OpenDataEncoder,
-    Row,
     category_rows,
     council_rows,
     decision_rows,
-    to_csv,
-    to_xlsx,
     year_rows,
 )
 from councils.statistics import category_statistics
 
 CACHE_SECONDS = 300  # how long a CDN or browser may reuse a response without asking again
 FORMATS = ("csv", "xlsx", "json")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 COUNCIL_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 CODE_RE = re.compile(r"[Ee]\d{8}")
@@ -136,18 +132,6 @@ def _not_found(message: str) -> HttpResponse:
     return HttpResponseNotFound(message + "\n", content_type="text/plain; charset=utf-8")
 
 
-def _download(fmt: str, columns: Sequence[Column], rows: list[Row], name: str) -> HttpResponse:
-    """The same rows as CSV, XLSX or JSON (a list of objects with the column names as keys)."""
-    if fmt == "csv":
-        response = HttpResponse(to_csv(columns, rows), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(to_xlsx(columns, rows, title=name[:31]), content_type=XLSX_TYPE)
-    else:
-        response = JsonResponse(rows, safe=False, encoder=OpenDataEncoder)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
-
-
 @public_open_data()
 def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpResponse:
     return render(
@@ -171,7 +155,7 @@ def year_statistics_file(
     if reporting_year is None:
         return _not_found(f"There are no published figures for the year {year!r}.")
     rows = year_rows(computed.year_statistics(request, reporting_year))
-    return _download(fmt, STATISTICS_COLUMNS, rows, f"council-statistics-{year}")
+    return download(fmt, STATISTICS_COLUMNS, rows, f"council-statistics-{year}")
 
 
 @public_open_data()
@@ -182,7 +166,7 @@ def year_categories_file(
     if reporting_year is None:
         return _not_found(f"There are no published figures for the year {year!r}.")
     rows = category_rows(category_statistics(reporting_year), reporting_year.label)
-    return _download(fmt, CATEGORY_COLUMNS, rows, f"categories-{year}")
+    return download(fmt, CATEGORY_COLUMNS, rows, f"categories-{year}")
 
 
 @public_open_data()
@@ -193,7 +177,7 @@ def council_statistics_file(
     if council is None:
         return _not_found(f"There is no council {slug!r}.")
     rows = council_rows(council.pk, computed.statistics(request, public_years).values())
-    return _download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
+    return download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
 
 
 @public_open_data(daily=True)
@@ -204,4 +188,4 @@ def council_decisions_file(
     if council is None:
         return _not_found(f"There is no council {slug!r}.")
     rows = decision_rows(council, public_years)
-    return _download(fmt, DECISION_COLUMNS, rows, f"{council.slug}-decisions")
+    return download(fmt, DECISION_COLUMNS, rows, f"{council.slug}-decisions")

@@ -6,10 +6,8 @@ form and lays it out in the SPEC's columns, so the formats and the API can never
 
 from __future__ import annotations
 
-import csv
 import datetime
 import enum
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,12 +15,8 @@ from functools import reduce
 from operator import or_
 
 from django.core.serializers.json import DjangoJSONEncoder
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from councils.models import Council, Decision, ReportingYear
-from councils.spreadsheets import neutralise_formula
 from councils.statistics import (
     CategoryFigures,
     CouncilFigures,
@@ -276,54 +270,6 @@ def decision_rows(council: Council, public_years: Sequence[ReportingYear]) -> li
 
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
-
-
-# Writers: one per format, each taking the same columns and rows.
-
-
-def _text_cell(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return neutralise_formula(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def to_csv(columns: Sequence[Column], rows: Iterable[Row]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(column.name for column in columns)
-    writer.writerows([_text_cell(row[column.name]) for column in columns] for row in rows)
-    return out.getvalue()
-
-
-def to_xlsx(columns: Sequence[Column], rows: Iterable[Row], title: str) -> bytes:
-    """Numbers stay numbers; per-100k keeps its one decimal place on screen."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append([column.name for column in columns])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, row[column.name]) for column in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Value) -> object:
-    if isinstance(value, str):
-        # openpyxl would store a string starting with "=" as a formula.
-        return neutralise_formula(value)
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "0." + "0" * -value.as_tuple().exponent
-        return cell
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
 
 
 class OpenDataEncoder(DjangoJSONEncoder):

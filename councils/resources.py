@@ -29,11 +29,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
-from import_export.resources import ModelResource
 from import_export.results import Result, RowResult
 from import_export.widgets import Widget
 
 from councils import dataversion
+from councils.exports import SafeResource
 from councils.importing import (
     Counts,
     ImportFileError,
@@ -57,7 +57,7 @@ from councils.models import (
     ReportingYear,
     parse_year_label,
 )
-from councils.spreadsheets import neutralise_formula, restore_formula
+from councils.spreadsheets import restore_formula
 
 # The admin preview shows this many new or changed rows; the counts cover the rest.
 PREVIEW_ROWS = 100
@@ -339,7 +339,7 @@ def _refused(error: IntegrityError | DataError) -> ValidationError:
     return ValidationError(f"The database refused this row: {error}.")
 
 
-class DataResource(ModelResource):
+class DataResource(SafeResource):
     """What the four import resources share; see the module docstring."""
 
     import_kind: ClassVar[str]
@@ -632,13 +632,10 @@ class DataResource(ModelResource):
         if applied and (counts.new or counts.updated):
             dataversion.bump()
 
-    # Export: the same columns, safe to open in a spreadsheet.
+    # Export: the same columns (`SafeResource` keeps them safe to open in a spreadsheet).
 
     def filter_export(self, queryset: QuerySet, **kwargs) -> QuerySet:
         return queryset.select_related(*self._related)
-
-    def export_field(self, field, instance, **kwargs):
-        return neutralise_formula(super().export_field(field, instance, **kwargs))
 
 
 # --- The four files ------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 
 from councils.admin import BumpsDataVersion
+from councils.exports import SafeResource
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
 from letters.models import Letter, LetterSending, LetterTemplate, Officer
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
@@ -98,7 +99,7 @@ class LetterForm(forms.ModelForm):
         return cleaned
 
 
-class LetterResource(resources.ModelResource):
+class LetterResource(SafeResource):
     council_code = fields.Field(attribute="council__code", column_name="council_code")
     council_name = fields.Field(attribute="council__official_name", column_name="council_name")
     year = fields.Field(attribute="template__year__label", column_name="year")

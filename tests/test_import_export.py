@@ -37,6 +37,7 @@ SPEC_COLUMNS = {
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
+        ("\uff1d1+2", "'\uff1d1+2"),  # full-width =
         ("Housing", "Housing"),
         ("", ""),
         (-2, -2),
@@ -47,7 +48,7 @@ def test_neutralise_formula_quotes_only_text_a_spreadsheet_would_run(value, expe
     assert neutralise_formula(value) == expected
 
 
-@pytest.mark.parametrize("text", ["=1+2", "-2", "'quoted", "Housing", "'"])
+@pytest.mark.parametrize("text", ["=1+2", "-2", "\uff0b2", "'quoted", "Housing", "'"])
 def test_restore_formula_undoes_neutralise_formula(text):
     assert restore_formula(neutralise_formula(text)) == text
 
