@@ -221,14 +221,14 @@ class ReportingYear(models.Model):
         return datetime.date(cls.FIRST_START, 4, 1)
 
     @classmethod
-    def check_label(cls, label: str, today: datetime.date | None = None) -> int:
+    def check_label(cls, label: str) -> int:
         """The start of `label` if it is a year we publish: 2013-14 to the one containing today.
 
         Raises ValueError with a plain reason otherwise. A year not yet begun has no figures (a
         population for it could only be a projection), so it is refused like a year before 2013-14.
         """
         start = parse_year_label(label)
-        latest = reporting_year_start(today or timezone.localdate())
+        latest = reporting_year_start(timezone.localdate())
         if start < cls.FIRST_START:
             raise ValueError(
                 f"{label.strip()} is before {year_label(cls.FIRST_START)}, "
