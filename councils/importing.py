@@ -17,6 +17,8 @@ from django.template.defaultfilters import filesizeformat
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
+from councils.cells import cell_text
+
 
 class ImportFileError(Exception):
     """A problem with the whole file (type, size, emptiness, columns): one plain message."""
@@ -159,7 +161,7 @@ def row_problems(result: Result, columns: dict[str, str]) -> list[RowProblem]:
         for attribute, messages in invalid.error_dict.items():
             column = "" if attribute == NON_FIELD_ERRORS else columns.get(attribute, attribute)
             value = invalid.values[headers.index(column)] if column in headers else ""
-            text = "" if value in (None, "---") else str(value).strip()
+            text = "" if value == "---" else cell_text(value)  # as it reads in the file
             problems.extend(RowProblem(invalid.number + 1, column, text, m) for m in messages)
     for error_row in result.error_rows:
         problems.extend(

@@ -26,10 +26,10 @@ def parse_year_label(label: str) -> int:
     """
     match = YEAR_LABEL_RE.match(label.strip()) if isinstance(label, str) else None
     if not match:
-        raise ValueError(f"{label!r} is not a reporting year like 2023-24")
+        raise ValueError(f"“{label}” is not a reporting year like 2023-24.")
     start = int(match.group(1))
     if (start + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"{label!r} is not a reporting year: the years must be consecutive")
+        raise ValueError(f"“{label}” is not a reporting year: the years must be consecutive.")
     return start
 
 
@@ -185,6 +185,10 @@ class ReportingYearQuerySet(models.QuerySet):
 class ReportingYear(models.Model):
     """A financial year, 1 April to 31 March, labelled `2023-24`."""
 
+    # The first year the site publishes: the Ombudsman's annual review letters and council
+    # performance data go back to 2013-14. Imports, publish_year and the admin refuse earlier ones.
+    FIRST_START = 2013
+
     label = models.CharField(max_length=7, unique=True)
     start = models.DateField()
     end = models.DateField()
@@ -213,6 +217,31 @@ class ReportingYear(models.Model):
         return self.label
 
     @classmethod
+    def first_day(cls) -> datetime.date:
+        return datetime.date(cls.FIRST_START, 4, 1)
+
+    @classmethod
+    def check_label(cls, label: str) -> int:
+        """The start of `label` if it is a year we publish: 2013-14 to the one containing today.
+
+        Raises ValueError with a plain reason otherwise. A year not yet begun has no figures (a
+        population for it could only be a projection), so it is refused like a year before 2013-14.
+        """
+        start = parse_year_label(label)
+        latest = reporting_year_start(timezone.localdate())
+        if start < cls.FIRST_START:
+            raise ValueError(
+                f"{label.strip()} is before {year_label(cls.FIRST_START)}, "
+                "the first reporting year we publish."
+            )
+        if start > latest:
+            raise ValueError(
+                f"{label.strip()} has not started yet: "
+                f"the latest reporting year is {year_label(latest)}."
+            )
+        return start
+
+    @classmethod
     def dates_for(cls, label: str) -> tuple[datetime.date, datetime.date]:
         start = parse_year_label(label)
         return datetime.date(start, 4, 1), datetime.date(start + 1, 3, 31)
@@ -234,6 +263,7 @@ class ReportingYear(models.Model):
 
     def clean(self):
         try:
+            self.check_label(self.label)
             start, end = self.dates_for(self.label)
         except ValueError as error:
             raise ValidationError({"label": str(error)}) from None

@@ -14,7 +14,6 @@ natural key, how to fetch the records a file may update, and its rules across co
 """
 
 import copy
-import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
@@ -30,9 +29,9 @@ from django.utils.html import format_html
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
-from import_export.widgets import Widget
 
 from councils import dataversion
+from councils.cells import CellWidget, DateCell, YearBook, YearCell
 from councils.exports import SafeResource
 from councils.importing import (
     Counts,
@@ -54,8 +53,6 @@ from councils.models import (
     Population,
     Recommendation,
     RecommendationKind,
-    ReportingYear,
-    parse_year_label,
 )
 from councils.spreadsheets import restore_formula
 
@@ -66,15 +63,6 @@ KEYS_PER_QUERY = 10_000
 
 
 # --- Cells ---------------------------------------------------------------------------------
-
-
-def cell_text(value: object) -> str:
-    """A cell as trimmed text: an XLSX file also gives numbers, dates and None."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def normalise_reference(text: str) -> str:
@@ -89,32 +77,6 @@ def fold(text: str) -> str:
     """Compare names loosely: any case and spacing, `&` for `and`, curly apostrophes."""
     words = " ".join(text.lower().replace("&", " and ").replace("\u2019", "'").split())
     return _AROUND_PUNCTUATION.sub(r"\1", words)
-
-
-class CellWidget(Widget):
-    """One column's cells: `parse` raises ValueError with a reason staff can act on."""
-
-    blank: Any = None
-
-    def __init__(self, *, required: bool = False):
-        super().__init__(coerce_to_string=True)
-        self.required = required
-
-    def clean(self, value, row=None, **kwargs):
-        text = value.strip() if type(value) is str else cell_text(value)
-        if not text:
-            if self.required:
-                raise ValueError("Required, but the cell is blank.")
-            return self.blank
-        if "\x00" in text:  # PostgreSQL cannot store it, nor even look it up
-            raise ValueError("Contains a NUL character: check the file is really text.")
-        return self.parse(text)
-
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
 
 
 class TextCell(CellWidget):
@@ -181,30 +143,6 @@ class YesNoCell(CellWidget):
         return "yes" if value else "no"
 
 
-class DateCell(CellWidget):
-    _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-    _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.date):  # an XLSX date cell
-            return value.date() if isinstance(value, datetime.datetime) else value
-        return super().clean(value, row, **kwargs)
-
-    def parse(self, text: str) -> datetime.date:
-        try:
-            if self._ISO.fullmatch(text):
-                return datetime.date.fromisoformat(text)
-            if match := self._UK.fullmatch(text):
-                day, month, year = map(int, match.groups())
-                return datetime.date(year, month, day)
-        except ValueError:
-            raise ValueError("Not a real date: check the day and the month.") from None
-        raise ValueError("Not a date. Use 2023-05-14 or 14/05/2023.")
-
-    def render(self, value, obj=None, **kwargs):
-        return value.isoformat() if value else ""
-
-
 class CountCell(CellWidget):
     _WHOLE = re.compile(r"-?\d{1,12}")
 
@@ -243,24 +181,6 @@ class CouncilCell(CellWidget):
 
     def render(self, value, obj=None, **kwargs):
         return value.code if value else ""
-
-
-class YearCell(CellWidget):
-    """A reporting year by label; a new label creates the year (undone if the import fails)."""
-
-    def __init__(self, *, required: bool = False):
-        super().__init__(required=required)
-        self.by_label: dict[str, ReportingYear] = {}
-
-    def parse(self, text: str) -> ReportingYear:
-        year = self.by_label.get(text)
-        if year is None:
-            parse_year_label(text)  # ValueError with the reason
-            year = self.by_label[text] = ReportingYear.get_or_create_for_label(text)
-        return year
-
-    def render(self, value, obj=None, **kwargs):
-        return value.label if value else ""
 
 
 class DecisionCell(CellWidget):
@@ -329,6 +249,7 @@ class ImportResult(Result):
         self.file_problems: list[str] = []  # why the whole file was refused
         self.counts = Counts(new=0, updated=0, unchanged=0, rejected=0)
         self.preview_rows: list[RowResult] = []  # the first new or changed rows
+        self.new_years_notice = ""  # the reporting years the import creates, if any
 
 
 def _has_problems(result: Result) -> bool:
@@ -391,6 +312,7 @@ class DataResource(SafeResource):
         self._before: tuple | None = None
         self._original: Model | None = None
         self._previews: list[RowResult] = []
+        self.years = YearBook()
 
     @cached_property
     def _import_fields(self) -> list[Field]:
@@ -474,6 +396,8 @@ class DataResource(SafeResource):
         result.file_problems = [str(error.error) for error in result.base_errors]
         result.counts = Counts.of(result)
         result.preview_rows = self._previews
+        if not _has_problems(result):
+            result.new_years_notice = self.years.notice(done=not dry_run)
         self._record(result, dry_run=dry_run, **kwargs)
         self._reset()
         return result
@@ -738,7 +662,7 @@ class PopulationResource(DataResource):
 
     def prepare(self, dataset):
         self.fields["council"].widget.by_code = councils_by_code()
-        self.fields["year"].widget.by_label = {y.label: y for y in ReportingYear.objects.all()}
+        self.fields["year"].widget.years = self.years
 
     def existing(self, keys):
         return Population.objects.filter(year__in={year_id for _, year_id in keys})
@@ -808,6 +732,14 @@ class DecisionResource(DataResource):
         for references in in_batches(reference for (reference,) in keys):
             yield from Decision.objects.filter(reference__in=references)
 
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        # Each date counts in its reporting year: confirming creates a missing one, so that
+        # staff can preview its figures.
+        for day in (instance.received, instance.decided, instance.compliance_date):
+            if day:
+                self.years.for_day(day)
+
     def check(self, decision, failed):
         # The same rules as the database's check constraints, with reasons staff can act on.
         if (
@@ -848,7 +780,7 @@ class RecommendationResource(DataResource):
         widget=ChoiceCell(RecommendationKind, noun="recommendation kind", required=True),
     )
     text = Field(attribute="text", column_name="recommendation", widget=TextCell(required=True))
-    due = Field(attribute="due", column_name="due", widget=DateCell())
+    due = Field(attribute="due", column_name="due", widget=DateCell(future=True))
 
     class Meta:
         model = Recommendation

@@ -200,7 +200,11 @@ def test_the_command_imports_a_file_and_records_it(tmp_path, ashfield, django_us
 
     out, _ = run("decisions", str(path), "--user", "loader")
 
-    assert out.strip() == f"{path}: imported decisions: 1 new, 0 updated, 0 unchanged."
+    assert out.splitlines() == [
+        f"{path}: imported decisions: 1 new, 0 updated, 0 unchanged.",
+        "Created the reporting year 2023-24, hidden from the public until published with "
+        "publish_year.",
+    ]
     assert Decision.objects.get().council == ashfield
     record = ImportRecord.objects.get()
     assert (record.via, record.file_name, record.imported_by.username, record.applied) == (

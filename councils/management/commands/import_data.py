@@ -91,6 +91,8 @@ class Command(BaseCommand):
             )
         outcome = "would import" if dry_run else "imported"
         self.stdout.write(f"{file}: {outcome} {kind}: {result.counts}.")
+        if result.new_years_notice:
+            self.stdout.write(result.new_years_notice)
 
     def _user(self, username: str | None):
         if username is None:

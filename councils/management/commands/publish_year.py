@@ -5,14 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from councils import dataversion
-from councils.models import ReportingYear, parse_year_label
+from councils.models import ReportingYear, year_label
 
 
 def _date(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--on {value!r} is not a date like 2024-07-24") from None
+        raise CommandError(f"--on “{value}” is not a date like 2024-07-24.") from None
 
 
 class Command(BaseCommand):
@@ -24,11 +24,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, year: str, on: datetime.date | None, **options):
         try:
-            parse_year_label(year)
+            label = year_label(ReportingYear.check_label(year))
         except ValueError as error:
             raise CommandError(str(error)) from None
         with transaction.atomic():
-            reporting_year = ReportingYear.get_or_create_for_label(year)
+            reporting_year = ReportingYear.get_or_create_for_label(label)
             reporting_year.published_on = on or timezone.localdate()
             reporting_year.save(update_fields=["published_on"])
             dataversion.bump()  # cached pages and downloads follow the new date

@@ -1,0 +1,188 @@
+"""Import cells: the base widget, and the date and reporting-year cells with their rules.
+
+Dates and years are accepted from the first reporting year we publish
+(`ReportingYear.FIRST_START`, 2013-14) up to today, or up to the year containing today; anything
+else is refused with the rule it breaks. Problems show a cell as it reads in the file
+(`cell_text`), so an XLSX date is `14/05/2023`, never `2023-05-14 00:00:00`.
+"""
+
+import datetime
+import re
+from functools import cached_property
+from typing import Any
+
+from django.utils import timezone
+from django.utils.text import get_text_list
+from import_export.widgets import Widget
+
+from councils.models import ReportingYear, reporting_year_start, year_label
+
+# Excel stores a date as days since 30 December 1899 (exact from March 1900 on).
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+NOT_A_DATE = "Not a date. Use 2023-05-14 or 14/05/2023."
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text, as it reads in the file: an XLSX file also gives numbers, dates
+    and None."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        value = value.date()
+    if isinstance(value, datetime.datetime):
+        return f"{value:%d/%m/%Y %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value).strip()
+
+
+def _long(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+class CellWidget(Widget):
+    """One column's cells: `parse` raises ValueError with a reason staff can act on."""
+
+    blank: Any = None
+
+    def __init__(self, *, required: bool = False):
+        super().__init__(coerce_to_string=True)
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs):
+        text = value.strip() if type(value) is str else cell_text(value)
+        if not text:
+            if self.required:
+                raise ValueError("Required, but the cell is blank.")
+            return self.blank
+        if "\x00" in text:  # PostgreSQL cannot store it, nor even look it up
+            raise ValueError("Contains a NUL character: check the file is really text.")
+        return self.parse(text)
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class DateCell(CellWidget):
+    """A day written 2023-05-14 or 14/05/2023, or an XLSX date: a date cell, or the day number
+    Excel keeps when a cell has lost its date format.
+
+    From the start of the first reporting year we publish to today; with `future`, for a due
+    date, to the end of next reporting year (far enough for any deadline, not for a typo).
+    """
+
+    _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+    _UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+    def __init__(self, *, required: bool = False, future: bool = False):
+        super().__init__(required=required)
+        self.future = future
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            return self._in_range(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self._excel_day(value)
+        return super().clean(value, row, **kwargs)
+
+    def parse(self, text: str) -> datetime.date:
+        return self._in_range(self._read(text))
+
+    def _read(self, text: str) -> datetime.date:
+        try:
+            if self._ISO.fullmatch(text):
+                return datetime.date.fromisoformat(text)
+            if match := self._UK.fullmatch(text):
+                day, month, year = map(int, match.groups())
+                return datetime.date(year, month, day)
+        except ValueError:
+            raise ValueError("Not a real date: check the day and the month.") from None
+        raise ValueError(NOT_A_DATE)
+
+    def _excel_day(self, number: float) -> datetime.date:
+        # Only a number that is a day we accept: any other is a count or a code, not a date.
+        earliest, (latest, _) = ReportingYear.first_day(), self._latest()
+        if not (earliest - EXCEL_EPOCH).days <= number < (latest - EXCEL_EPOCH).days + 1:
+            raise ValueError(NOT_A_DATE)
+        return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+
+    def _in_range(self, day: datetime.date) -> datetime.date:
+        first = ReportingYear.first_day()
+        if day < first:
+            raise ValueError(
+                f"Before {_long(first)}, the start of the first reporting year we publish "
+                f"({year_label(first.year)})."
+            )
+        latest, reason = self._latest()
+        if day > latest:
+            raise ValueError(reason)
+        return day
+
+    def _latest(self) -> tuple[datetime.date, str]:
+        """The last day accepted, and the reason given for a later one."""
+        today = timezone.localdate()
+        if not self.future:
+            return today, f"After today, {today:%d/%m/%Y}: a date cannot be in the future."
+        end = ReportingYear.dates_for(year_label(reporting_year_start(today) + 1))[1]
+        return end, f"After {_long(end)}, the end of next reporting year: check the year."
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class YearBook:
+    """The reporting years one import uses, by label.
+
+    A year the file needs and the database lacks is created at once (a population's foreign key
+    needs it) inside the import's transaction, so a preview or a refused file leaves none behind;
+    `created` lets the preview say which years confirming creates.
+    """
+
+    def __init__(self):
+        self.created: list[str] = []
+
+    @cached_property
+    def _by_label(self) -> dict[str, ReportingYear]:
+        return {year.label: year for year in ReportingYear.objects.all()}
+
+    def for_label(self, label: str) -> ReportingYear:
+        year = self._by_label.get(label)
+        if year is None:
+            label = year_label(ReportingYear.check_label(label))  # ValueError with the reason
+            year = self._by_label[label] = ReportingYear.get_or_create_for_label(label)
+            self.created.append(label)
+        return year
+
+    def for_day(self, day: datetime.date) -> ReportingYear:
+        return self.for_label(year_label(reporting_year_start(day)))
+
+    def notice(self, *, done: bool) -> str:
+        """What staff are told about the years created, in the admin preview and the command."""
+        if not self.created:
+            return ""
+        labels = sorted(self.created)
+        plural = "s" if len(labels) > 1 else ""
+        years = f"the reporting year{plural} {get_text_list(labels, 'and')}"
+        action = f"Created {years}" if done else f"Importing this file creates {years}"
+        return f"{action}, hidden from the public until published with publish_year."
+
+
+class YearCell(CellWidget):
+    """A reporting year by label, from the import's `YearBook`."""
+
+    def __init__(self, *, required: bool = False):
+        super().__init__(required=required)
+        self.years = YearBook()  # each import sets its own
+
+    def parse(self, text: str) -> ReportingYear:
+        return self.years.for_label(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return value.label if value else ""
