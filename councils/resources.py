@@ -39,6 +39,7 @@ from councils.importing import (
     ImportFileError,
     RowProblem,
     check_columns,
+    read_notes,
     row_problems,
     tidy,
 )
@@ -472,6 +473,7 @@ class DataResource(ModelResource):
             )
         result.problems = row_problems(result, self._columns)
         result.file_problems = [str(error.error) for error in result.base_errors]
+        result.notes = read_notes(dataset)
         result.counts = Counts.of(result)
         result.preview_rows = self._previews
         self._record(result, dry_run=dry_run, **kwargs)
