@@ -200,6 +200,12 @@ def test_an_empty_sheet_is_refused_when_another_sheet_has_data():
     )
 
 
+def test_a_blank_first_row_is_refused_asking_for_the_column_names_there():
+    assert refusal(workbook([[], HEADER, *FIVE])) == (
+        "Row 1 of the sheet “Decisions” is blank: put the column names in row 1."
+    )
+
+
 def test_a_workbook_with_only_empty_sheets_is_empty():
     assert refusal(workbook([])) == ("The file is empty: it has no header row.")
 
