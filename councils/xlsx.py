@@ -36,15 +36,15 @@ NAMED = 10
 
 def read_xlsx(content: bytes) -> tablib.Dataset:
     """The open sheet of the workbook in `content`: its header row and every row under it."""
-    archive = zipfile.ZipFile(io.BytesIO(content))
-    check_unpacked_size(archive)
-    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        sheet = _sheet_to_read(book)
-        dataset = _read_sheet(sheet, book)
-        layout = _layout(archive, sheet)
-    finally:
-        book.close()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        check_unpacked_size(archive)
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            sheet = _sheet_to_read(book)
+            dataset = _read_sheet(sheet, book)
+            layout = _layout(archive, sheet)
+        finally:
+            book.close()
     if layout.merged:
         raise ImportFileError(
             f"The sheet “{sheet.title}” has merged cells ({_some(layout.merged)}). A merged cell "
