@@ -158,7 +158,7 @@ class DataAdmin(BumpsDataVersion, ImportExportModelAdmin):
 
     def add_success_message(self, result, request):
         name = self.model._meta.verbose_name_plural
-        messages.success(request, f"Imported {name}: {result.counts}.")
+        messages.success(request, " ".join([f"Imported {name}: {result.counts}.", *result.notes]))
 
 
 class PreviousCodeInline(admin.TabularInline):

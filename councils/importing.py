@@ -28,7 +28,13 @@ def _size(size: int) -> str:
     return filesizeformat(size).replace("\xa0", " ")
 
 
-def _blank(cell: object) -> bool:
+def sizes(size: int, limit: int) -> tuple[str, str]:
+    """Both sizes for a message, in bytes when rounding would show the same figure for each."""
+    shown = _size(size), _size(limit)
+    return shown if shown[0] != shown[1] else (f"{size:,} bytes", f"{limit:,} bytes")
+
+
+def blank_cell(cell: object) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
@@ -55,7 +61,7 @@ def unreadable(format_title: str, error: Exception) -> str:
 
 def tidy(dataset: tablib.Dataset) -> tablib.Dataset:
     """Normalise the header row and refuse an empty or over-long file (changes `dataset`)."""
-    if not dataset.headers or all(_blank(name) for name in dataset.headers):
+    if not dataset.headers or all(blank_cell(name) for name in dataset.headers):
         raise ImportFileError("The file is empty: it has no header row.")
     headers = [normalise_header(name) for name in dataset.headers]
     named = [name for name in headers if name]
@@ -65,7 +71,7 @@ def tidy(dataset: tablib.Dataset) -> tablib.Dataset:
     dataset.headers = headers
     # Spreadsheets often carry formatted but empty rows at the bottom; rows in between stay so
     # that row numbers in the report match the file.
-    while len(dataset) and all(_blank(cell) for cell in dataset[-1]):
+    while len(dataset) and all(blank_cell(cell) for cell in dataset[-1]):
         dataset.rpop()
     if not len(dataset):
         raise ImportFileError("The file has a header row but no rows of data under it.")
@@ -78,16 +84,19 @@ def tidy(dataset: tablib.Dataset) -> tablib.Dataset:
 
 
 class _CheckedFormat:
-    """Read with the library's format, then tidy; every failure becomes an ImportFileError."""
+    """Read, then tidy; every failure becomes an ImportFileError."""
 
     def create_dataset(self, in_stream, **kwargs) -> tablib.Dataset:
         try:
-            dataset = super().create_dataset(in_stream, **kwargs)
-        except StopIteration:  # an XLSX sheet without a single row
-            raise ImportFileError("The file is empty: it has no header row.") from None
+            dataset = self.read(in_stream, **kwargs)
+        except ImportFileError:
+            raise
         except Exception as error:
             raise ImportFileError(unreadable(self.get_title(), error)) from error
         return tidy(dataset)
+
+    def read(self, in_stream, **kwargs) -> tablib.Dataset:
+        return super().create_dataset(in_stream, **kwargs)
 
 
 class CSV(_CheckedFormat, base_formats.CSV):
@@ -96,7 +105,11 @@ class CSV(_CheckedFormat, base_formats.CSV):
 
 
 class XLSX(_CheckedFormat, base_formats.XLSX):
-    pass
+    def read(self, in_stream, **kwargs) -> tablib.Dataset:
+        # Not the library's reader, which trusts the sheet's stated size (councils.xlsx).
+        from councils.xlsx import read_xlsx  # it builds on this module: imported when used
+
+        return read_xlsx(in_stream)
 
 
 FORMATS: list[type[base_formats.Format]] = [CSV, XLSX]
@@ -105,9 +118,9 @@ FORMATS: list[type[base_formats.Format]] = [CSV, XLSX]
 def check_upload(name: str, size: int) -> type[base_formats.Format]:
     """Refuse a file by its name and size before reading it; return the format to read it with."""
     if size > settings.IMPORT_MAX_BYTES:
+        shown, most = sizes(size, settings.IMPORT_MAX_BYTES)
         raise ImportFileError(
-            f"The file is {_size(size)}: the most we accept is "
-            f"{_size(settings.IMPORT_MAX_BYTES)}. Split it into smaller files."
+            f"The file is {shown}: the most we accept is {most}. Split it into smaller files."
         )
     extension = PurePath(name).suffix.lower().lstrip(".")
     by_extension = {file_format().get_extension(): file_format for file_format in FORMATS}
@@ -125,6 +138,11 @@ def read_file(name: str, content: bytes) -> tablib.Dataset:
     """The dataset in `content`, checked and tidied (size, type, emptiness, row cap)."""
     file_format = check_upload(name, len(content))
     return file_format().create_dataset(content)
+
+
+def read_notes(dataset: tablib.Dataset) -> list[str]:
+    """What staff should know about how the file was read, e.g. which sheet (councils.xlsx)."""
+    return getattr(dataset, "notes", [])
 
 
 def check_columns(dataset: tablib.Dataset, kind: str, required: list[str], known: list[str]):

@@ -38,6 +38,7 @@ from councils.importing import (
     ImportFileError,
     RowProblem,
     check_columns,
+    read_notes,
     row_problems,
     tidy,
 )
@@ -394,6 +395,7 @@ class DataResource(SafeResource):
             )
         result.problems = row_problems(result, self._columns)
         result.file_problems = [str(error.error) for error in result.base_errors]
+        result.notes = read_notes(dataset)
         result.counts = Counts.of(result)
         result.preview_rows = self._previews
         if not _has_problems(result):

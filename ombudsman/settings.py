@@ -230,6 +230,10 @@ LOGGING_CONFIG = "ombudsman.logging.configure"
 # read; the row cap keeps one import inside a request's time.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+# An XLSX file is a zip: it may unpack to at most this many times IMPORT_MAX_BYTES (checked
+# from the zip's directory before anything is unpacked). A 200,000-row decisions workbook of
+# about 8 MB unpacks to about 115 MB: well under the 200 MB this allows by default.
+IMPORT_MAX_UNPACKED_RATIO = env_int("IMPORT_MAX_UNPACKED_RATIO", 10, minimum=1)
 # Request bodies: at most 2.5 MB of form fields (files aside); Django writes an uploaded file
 # over 2.5 MB to a temporary file as it arrives; ombudsman.middleware refuses an import request
 # over IMPORT_MAX_BYTES (HTTP 413) on its Content-Length, before any of the body is read.

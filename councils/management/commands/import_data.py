@@ -89,6 +89,8 @@ class Command(BaseCommand):
                 f"{file}: {result.counts.rejected:,} of {len(dataset):,} rows rejected "
                 f"({problems:,} problem{pluralize(problems)}); nothing was imported."
             )
+        for note in result.notes:
+            self.stdout.write(f"{file}: {note}")
         outcome = "would import" if dry_run else "imported"
         self.stdout.write(f"{file}: {outcome} {kind}: {result.counts}.")
         if result.new_years_notice:
