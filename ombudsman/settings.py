@@ -244,11 +244,11 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Where an upload waits between the import preview and its confirm (councils.import_previews):
-# in the cache when REDIS_URL is set, so that any app server can confirm a preview made on
-# another; else in this server's folder. A preview not confirmed within a day is removed.
+# in Redis when REDIS_URL is set (the cache above), so that any app server can confirm a preview
+# made on another; else in this server's folder. A preview not confirmed within a day is removed.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = (
     "councils.import_previews.CachePreview"
-    if env_str("REDIS_URL", "")
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
     else "councils.import_previews.FolderPreview"
 )
 IMPORT_PREVIEW_DIR = Path(
