@@ -185,7 +185,7 @@ def race(first: Confirm, second: Confirm, first_write_paused) -> None:
 def test_two_staff_confirming_the_same_preview_at_once_import_it_once(
     django_user_model, first_write_paused
 ):
-    register_ashfield = CouncilFactory(code="E07000170")
+    ashfield = CouncilFactory(code="E07000170")
     alice, bob = staff_clients(django_user_model)
     form = upload(alice, GOOD).context["confirm_form"].initial
     first, second = Confirm(alice, form), Confirm(bob, form)
@@ -195,7 +195,7 @@ def test_two_staff_confirming_the_same_preview_at_once_import_it_once(
     assert first.response.url == "/admin/councils/decision/"
     assert (second.response.status_code, second.response.url) == (302, IMPORT_URL)
     assert messages_of(second.response) == [PREVIEW_GONE]
-    assert set(Decision.objects.values_list("council", flat=True)) == {register_ashfield.pk}
+    assert set(Decision.objects.values_list("council", flat=True)) == {ashfield.pk}
     assert Decision.objects.count() == 2
 
 
