@@ -9,6 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from councils import dataversion
+from councils.admin_imports import ImportFlows
 from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.models import (
     Council,
@@ -25,6 +26,9 @@ from councils.resources import (
     PopulationResource,
     RecommendationResource,
 )
+
+# Staff see which site they are signed in to, not "Django administration".
+admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME}: staff"
 
 # Problems listed in a message when a confirmed import is refused (the preview lists them all).
 MESSAGE_PROBLEMS = 10
@@ -84,7 +88,7 @@ class BumpsDataVersion:
             dataversion.bump()
 
 
-class DataAdmin(BumpsDataVersion, ImportExportModelAdmin):
+class DataAdmin(BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
     """Import (preview, then confirm) and export of one of the four import files."""
 
     formats = FORMATS
@@ -119,16 +123,6 @@ class DataAdmin(BumpsDataVersion, ImportExportModelAdmin):
             kwargs["file_size"] = form.cleaned_data["import_file"].size
         kwargs["via"] = ImportRecord.Via.ADMIN
         return kwargs
-
-    def write_to_tmp_storage(self, import_file, input_format):
-        # The library joins the upload's chunks by repeated concatenation: seconds for 20 MB.
-        tmp_storage = self.get_tmp_storage_class()(
-            encoding=None if input_format.is_binary() else self.from_encoding,
-            read_mode=input_format.get_read_mode(),
-            **self.get_tmp_storage_class_kwargs(),
-        )
-        tmp_storage.save(b"".join(import_file.chunks()))
-        return tmp_storage
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportFileError):

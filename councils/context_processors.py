@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Value
 
@@ -41,4 +42,4 @@ def site(request):
     def loaded() -> bool:
         return demo_data_loaded(dataversion.for_request(request).version)
 
-    return {"demo_data_loaded": loaded}
+    return {"demo_data_loaded": loaded, "site_name": settings.SITE_NAME}

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import sys
+import tempfile
 from pathlib import Path
 
 from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
@@ -20,6 +21,8 @@ from ombudsman.env import (
 from ombudsman.logging import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The site's name, in the page layout and the staff admin's header.
+SITE_NAME = "Your council's performance"
 
 DEBUG = env_bool("DEBUG", False)
 # Under pytest (or manage.py test): plain static storage and a local-memory cache whatever the
@@ -244,12 +247,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Where an upload waits between the preview and the confirm step. The default is this server's
-# temporary folder: with several app servers use `import_export.tmp_storages.CacheStorage`
-# (Redis) or `...MediaStorage` on shared storage, or make the load balancer's sessions sticky.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = env_str(
-    "IMPORT_EXPORT_TMP_STORAGE_CLASS", "import_export.tmp_storages.TempFolderStorage"
+# Where an upload waits between the import preview and its confirm (councils.import_previews):
+# in Redis when REDIS_URL is set (the cache above), so that any app server can confirm a preview
+# made on another; else in this server's folder. A preview not confirmed within a day is removed.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = (
+    "councils.import_previews.CachePreview"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "councils.import_previews.FolderPreview"
 )
+IMPORT_PREVIEW_DIR = Path(
+    env_str("IMPORT_PREVIEW_DIR", str(Path(tempfile.gettempdir()) / "ombudsman-import-previews"))
+)
+IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 24 * 60 * 60, minimum=60)
 
 # Whole public pages are cached for anonymous visitors, keyed on the data version and the day
 # (councils.caching). 0 turns the cache off (bench/pages.py measures uncached pages that way).

@@ -1,0 +1,194 @@
+"""The admin's import flow around django-import-export, mixed into `councils.admin.DataAdmin`.
+
+- The confirm step takes the previewed file once (`councils.import_previews`) and holds a lock on
+  importing that kind of file until it commits. A second confirm of the same preview, an expired
+  or tampered one, or a confirm racing another import gets the import page with one sentence.
+- An upload refused at the preview is removed at once; every upload sweeps abandoned previews.
+- Each import page offers a template file: the header row and one example row, CSV and XLSX.
+- The preview shows council names beside council codes.
+"""
+
+import re
+
+import tablib
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from councils.import_previews import PreviewGone
+from councils.models import Council
+
+PREVIEW_GONE = "This preview has already been imported or has expired: upload the file again."
+
+# The example row of the template files: a value for every column of the four files.
+EXAMPLE = {
+    "code": "E07000170",
+    "name": "Ashfield",
+    "official_name": "Ashfield District Council",
+    "type": "district",
+    "county_code": "E10000024",
+    "chief_executive": "Pat Example",
+    "chief_executive_title": "Chief Executive",
+    "council_code": "E07000170",
+    "year": "2023-24",
+    "population": "128000",
+    "reference": "23 001 234",
+    "category": "Housing",
+    "received": "2023-05-14",
+    "decided": "2023-09-01",
+    "outcome": "Upheld",
+    "remedied_by_council": "no",
+    "public_report": "no",
+    "compliance": "Complied",
+    "compliance_date": "2023-12-01",
+    "summary": "The council took too long to repair a tenant's home.",
+    "kind": "Remedy",
+    "recommendation": "Apologise to the tenant within one month.",
+    "due": "2023-10-01",
+}
+
+# Preview columns holding council codes, shown with the council's name.
+COUNCIL_CODE_COLUMNS = frozenset({"council_code", "county_code"})
+_CODE = re.compile(r"\bE\d{8}\b")
+
+
+class ImportBusy(Exception):
+    """Another confirm of the same kind of file holds the import lock."""
+
+
+def busy_message(noun: str) -> str:
+    return (
+        f"Someone else imported {noun} at the same moment, so nothing was imported from this "
+        "preview: upload the file again to see what it would change now."
+    )
+
+
+def lock_imports(kind: str) -> bool:
+    """Take the lock on importing `kind` until the transaction ends, unless someone holds it."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite lets one transaction write at a time anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"import:{kind}"])
+        return cursor.fetchone()[0]
+
+
+def template_file(columns: list[str], file_format) -> str | bytes:
+    dataset = tablib.Dataset(headers=columns)
+    dataset.append([EXAMPLE[column] for column in columns])
+    return file_format.export_data(dataset)
+
+
+def name_councils(result) -> None:
+    """Put each council's name beside its code in the preview rows (one query)."""
+    columns = [i for i, name in enumerate(result.diff_headers) if name in COUNCIL_CODE_COLUMNS]
+    cells = [(row, i) for row in result.preview_rows for i in columns]
+    codes = {code for row, i in cells for code in _CODE.findall(str(row.diff[i]))}
+    if not codes:
+        return
+    names = {council.code: str(council) for council in Council.objects.filter(code__in=codes)}
+    for row, i in cells:
+        row.diff[i] = _with_names(row.diff[i], names)
+
+
+def _with_names(cell: str, names: dict[str, str]) -> SafeString:
+    # A changed cell is HTML (<del>old</del> <ins>new</ins>): codes are letters and digits, so
+    # adding escaped names after them keeps it safe.
+    def named(match: re.Match) -> str:
+        code = match[0]
+        if code not in names:
+            return code
+        return format_html('{} <span class="council-name">({})</span>', code, names[code])
+
+    return mark_safe(_CODE.sub(named, conditional_escape(cell)))
+
+
+class ImportFlows:
+    """The import steps of `DataAdmin`; see the module docstring."""
+
+    def url_name(self, step: str) -> str:
+        app_label, model_name = self.get_model_info()
+        return f"{app_label}_{model_name}_{step}"
+
+    def get_urls(self):
+        template = path(
+            "import/template.<str:extension>",
+            self.admin_site.admin_view(self.import_template),
+            name=self.url_name("import_template"),
+        )
+        return [template, *super().get_urls()]
+
+    def import_resource(self):
+        (resource_class,) = self.get_import_resource_classes(None)  # one per file kind
+        return resource_class()
+
+    def import_url(self) -> str:
+        return reverse(f"admin:{self.url_name('import')}")
+
+    def import_template(self, request, extension: str):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        formats = {f().get_extension(): f() for f in self.get_import_formats()}
+        if extension not in formats:
+            raise Http404("No template in that format.")
+        resource = self.import_resource()
+        file_format = formats[extension]
+        response = HttpResponse(
+            template_file(resource.columns, file_format),
+            content_type=file_format.get_content_type(),
+        )
+        filename = f"{resource.import_kind}-template.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        kind = self.import_resource().import_kind
+        context["import_templates"] = [
+            (
+                f"{kind}-template.{extension}",
+                reverse(f"admin:{self.url_name('import_template')}", args=[extension]),
+            )
+            for extension in (f().get_extension() for f in self.get_import_formats())
+        ]
+        return context
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        storage_class = self.get_tmp_storage_class()
+        storage_class.sweep()  # abandoned previews go without a cron job
+        storage = storage_class(**self.get_tmp_storage_class_kwargs())
+        # The library joins the upload's chunks by repeated concatenation: seconds for 20 MB.
+        storage.save(b"".join(import_file.chunks()))
+        import_file.preview_storage = storage  # for import_action, if the preview refuses it
+        return storage
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        storage = getattr(request.FILES.get("import_file"), "preview_storage", None)
+        if "confirm_form" in context:
+            name_councils(context["result"])
+        elif storage is not None:
+            storage.remove()  # refused, so no confirm form can name it
+        return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except PreviewGone:
+            message = PREVIEW_GONE
+        except ImportBusy:
+            message = busy_message(self.opts.verbose_name_plural)
+        messages.error(request, message)
+        return HttpResponseRedirect(self.import_url())
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        # Held until the import commits: a second confirm would otherwise wait for this one's
+        # new rows, then be refused on every one of them.
+        with transaction.atomic():
+            if not lock_imports(self.opts.label_lower):
+                raise ImportBusy
+            return super().process_dataset(dataset, form, request, **kwargs)
