@@ -22,11 +22,12 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import computed, dataversion
+from councils import computed, dataversion, revisions
 from councils.models import Council, ReportingYear
 from councils.opendata import (
     CATEGORY_COLUMNS,
     DECISION_COLUMNS,
+    REVISION_COLUMNS,
     STATISTICS_COLUMNS,
     Column,
     OpenDataEncoder,
@@ -34,6 +35,7 @@ from councils.opendata import (
     category_rows,
     council_rows,
     decision_rows,
+    revision_rows,
     to_csv,
     to_xlsx,
     year_rows,
@@ -158,6 +160,7 @@ def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpRespon
             "statistics_columns": STATISTICS_COLUMNS,
             "decision_columns": DECISION_COLUMNS,
             "category_columns": CATEGORY_COLUMNS,
+            "revision_columns": REVISION_COLUMNS,
             "formats": FORMATS,
         },
     )
@@ -183,6 +186,17 @@ def year_categories_file(
         return _not_found(f"There are no published figures for the year {year!r}.")
     rows = category_rows(category_statistics(reporting_year), reporting_year.label)
     return _download(fmt, CATEGORY_COLUMNS, rows, f"categories-{year}")
+
+
+@public_open_data()
+def year_revisions_file(
+    request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
+) -> HttpResponse:
+    reporting_year = find_year(public_years, year)
+    if reporting_year is None:
+        return _not_found(f"There are no published figures for the year {year!r}.")
+    rows = revision_rows(revisions.year_revisions(reporting_year))
+    return _download(fmt, REVISION_COLUMNS, rows, f"revisions-{year}")
 
 
 @public_open_data()

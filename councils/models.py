@@ -525,4 +525,4 @@ class DataVersion(models.Model):
 
 
 # Revisions are models of this app, kept in their own module to keep this one short.
-from councils.revision_models import RevisedCouncil, Revision, RevisionQuerySet  # noqa: E402
+from councils.revision_models import RevisedCouncil, Revision, RevisionQuerySet  # noqa: E402, F401

@@ -36,9 +36,7 @@ class Revision(models.Model):
     revised_on = models.DateField(default=timezone.localdate)
     recorded_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(help_text="Published on the year's and the councils' pages.")
-    councils = models.ManyToManyField(
-        Council, through="RevisedCouncil", related_name="revisions"
-    )
+    councils = models.ManyToManyField(Council, through="RevisedCouncil", related_name="revisions")
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
