@@ -30,7 +30,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
-from councils import dataversion
+from councils import dataversion, revisions
 from councils.cells import CellWidget, DateCell, YearBook, YearCell
 from councils.exports import SafeResource
 from councils.importing import (
@@ -251,6 +251,7 @@ class ImportResult(Result):
         self.counts = Counts(new=0, updated=0, unchanged=0, rejected=0)
         self.preview_rows: list[RowResult] = []  # the first new or changed rows
         self.new_years_notice = ""  # the reporting years the import creates, if any
+        self.revisions = revisions.NO_IMPACT  # what the file does to public years' figures
 
 
 def _has_problems(result: Result) -> bool:
@@ -261,8 +262,8 @@ def _refused(error: IntegrityError | DataError) -> ValidationError:
     return ValidationError(f"The database refused this row: {error}.")
 
 
-class DataResource(SafeResource):
-    """What the four import resources share; see the module docstring."""
+class DataResource(revisions.RevisesOnImport, SafeResource):
+    """What the four import resources share (see the module docstring), and revisions."""
 
     import_kind: ClassVar[str]
     # Columns a file may leave out: the records keep (or, when new, default) those values.
@@ -489,11 +490,10 @@ class DataResource(SafeResource):
     def _write(
         self, instances: list[Model], write: Callable[[list], Any], result: Result, dry_run: bool
     ) -> None:
-        # Skipped when the transaction will be rolled back anyway: a preview (whose rows were
-        # checked against every constraint by `check` and the cells), or a file with a bad row.
-        # The confirm still writes, and blames any row the database refuses.
+        # Skipped when rolled back anyway: a file with a bad row, or a preview (rows checked by
+        # `check`) unless public figures must be measured. The confirm blames refused rows.
         try:
-            if instances and not dry_run and not _has_problems(result):
+            if instances and (not dry_run or self.revision_watch) and not _has_problems(result):
                 self._write_or_blame(instances, write, result)
         except DatabaseError as error:  # not the rows' fault, e.g. a locked database
             self.handle_import_error(result, error)
