@@ -205,8 +205,8 @@ def council_by_code(request: HttpRequest, code: str, year: str | None = None):
 def council(request: HttpRequest, slug: str, year: str | None = None):
     if GSS_CODE_RE.match(slug):
         return council_by_code(request, slug, year)
-    if "year" in request.GET:  # the year selector's form: go to the year's own URL
-        return redirect("council-year", slug=slug, year=request.GET["year"])
+    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
+        return redirect("council-year", slug, choose_year(request, request.GET["year"]).year)
     council = get_object_or_404(Council.objects.select_related("county"), slug=slug)
     choice = choose_year(request, year)
     # The same for everyone who may see these years, until the data changes or the day does
