@@ -14,14 +14,13 @@ from django.views.defaults import bad_request
 NUL = "\x00"
 
 
-def impossible_input(request: HttpRequest) -> str | None:
-    """Why no page can answer this request's path or query string, or None if one might."""
+def impossible_input(request: HttpRequest) -> bool:
+    """Whether the path or a query parameter's name or value holds a NUL character."""
     if NUL in request.path:
-        return "NUL character in the path"
-    for name, values in request.GET.lists():
-        if NUL in name or any(NUL in value for value in values):
-            return "NUL character in the query string"
-    return None
+        return True
+    return any(
+        NUL in name or any(NUL in value for value in values) for name, values in request.GET.lists()
+    )
 
 
 class RefuseImpossibleInputMiddleware:
@@ -31,7 +30,6 @@ class RefuseImpossibleInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        reason = impossible_input(request)
-        if reason is not None:
-            return bad_request(request, BadRequest(reason))
+        if impossible_input(request):
+            return bad_request(request, BadRequest("NUL character in the address"))
         return self.get_response(request)

@@ -127,8 +127,10 @@ def today():
 
 
 @pytest.fixture
-def dataset(monkeypatch):
+def dataset(monkeypatch, settings, tmp_path):
     monkeypatch.setattr(rendering, "html_to_pdf", lambda html: b"%PDF-1.7 test\n")
+    settings.GEOGRAPHY_DIR = tmp_path
+    (tmp_path / "hexes.json").write_text("{}")
     year = ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
     ashdale = CouncilFactory(
         name="Ashdale", official_name="Ashdale District Council", slug="ashdale",
@@ -182,7 +184,8 @@ def check(client: Client, url: str, value: str) -> str | None:
 def test_hostile_path_and_query_parameters_never_give_a_server_error(
     client, dataset, parameters_read, public
 ):
-    assert client.get(public.url()).status_code < 500
+    # The valid URL reaches its page (the unnamed pattern is the API's 404 for any other path).
+    assert client.get(public.url()).status_code in (200, 302, 405 if public.name else 404)
     problems = [
         check(client, public.url(**{name: raw}), raw)
         for name in public.params
