@@ -4,6 +4,7 @@ The URL patterns are walked from the resolver (everything but the admin), so a n
 covered without editing this file. Each one is requested with valid path parameters from a small
 dataset, then with each path parameter, and each query parameter its view reads, replaced by
 hostile values. The query parameters are found by watching which ones the view asks for.
+Any status below 500 passes (a harmless value may well give the page), but a NUL must be a 4xx.
 Also here: methods a public page does not serve get 405, and query parameters a cached page
 does not read share its cache entry (item 7).
 
