@@ -312,13 +312,13 @@ class TestEveryChangeBumpsTheVersion:
         client.force_login(staff)
         decisions = list(Decision.objects.filter(council=ashdale).order_by("pk"))
         version = dataversion.current()
-        response = client.post(
-            f"/admin/councils/decision/{decisions[0].pk}/delete/", {"post": "yes"}
-        )
+        # 2023-24 is public: deleting its decisions revises it, which needs a reason.
+        confirm = {"post": "yes", "revision_reason": "Recorded twice."}
+        response = client.post(f"/admin/councils/decision/{decisions[0].pk}/delete/", confirm)
         assert response.status_code == 302 and dataversion.current() == version + 1
         response = client.post(
             "/admin/councils/decision/",
-            {"action": "delete_selected", "_selected_action": [decisions[1].pk], "post": "yes"},
+            {"action": "delete_selected", "_selected_action": [decisions[1].pk], **confirm},
         )
         assert response.status_code == 302 and dataversion.current() == version + 2
         assert Decision.objects.count() == len(decisions) - 2

@@ -7,6 +7,7 @@ Ashdale's 2023-24 figures: 3 of 4 investigations upheld (75%); Bexdale's 1 of 1.
 import datetime
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from councils import dataversion
 from councils.models import Decision, Outcome, Revision
+from councils.revisions import NO_IMPACT
 from letters import rendering
 from letters.generation import generate_letters
 from tests.factories import (
@@ -269,6 +271,123 @@ def test_an_admin_edit_outside_public_figures_needs_no_reason(client, councils):
     data = {**_change_form_data(client.get(url)), "summary": "Repairs were late."}
 
     assert client.post(url, data).status_code == 302
+    assert not Revision.objects.exists()
+
+
+# --- Admin deletes -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def boss(client):
+    user = User.objects.create_superuser("boss", password=None)
+    client.force_login(user)
+    return user
+
+
+def delete_url(reference: str) -> str:
+    return f"/admin/councils/decision/{Decision.objects.get(reference=reference).pk}/delete/"
+
+
+def delete_selected(client, *references, **fields):
+    """The changelist's "Delete selected" action: its confirmation page, or with post="yes"
+    the confirmed deletion."""
+    selected = Decision.objects.filter(reference__in=references).values_list("pk", flat=True)
+    return client.post(
+        "/admin/councils/decision/",
+        {"action": "delete_selected", "_selected_action": list(selected), **fields},
+    )
+
+
+def remaining(*references) -> int:
+    return Decision.objects.filter(reference__in=references).count()
+
+
+def revisions_csv(client) -> str:
+    return client.get("/data/2023-24/revisions.csv").content.decode()
+
+
+@pytest.mark.usefixtures("letters_issued")
+def test_an_admin_delete_of_a_public_years_figures_without_a_reason_deletes_nothing(client, boss):
+    url = delete_url("23 000 003")
+    version = dataversion.current()
+
+    page = client.get(url)
+    assert BANNER in text(page)
+    assert 'name="revision_reason"' in page.content.decode()
+
+    refused = client.post(url, {"post": "yes"})
+
+    assert refused.status_code == 200
+    assert f"{BANNER} Give the reason for this revision." in text(refused)
+    assert 'name="revision_reason"' in refused.content.decode()
+    assert remaining("23 000 003") == 1
+    assert not Revision.objects.exists()
+    assert not LogEntry.objects.exists()  # the deletion's log entry went with it
+    assert dataversion.current() == version
+
+
+def test_an_admin_delete_with_a_reason_records_a_public_revision(client, boss, councils):
+    ashdale, _ = councils
+    version = dataversion.current()
+
+    done = client.post(delete_url("23 000 003"), {"post": "yes", "revision_reason": REASON})
+
+    assert done.status_code == 302 and done.url == "/admin/councils/decision/"
+    assert remaining("23 000 003") == 0
+    revision = Revision.objects.get()
+    assert (revision.year.label, revision.reason, revision.made_by) == ("2023-24", REASON, boss)
+    assert list(revision.councils.all()) == [ashdale]
+    assert revision.change == "admin delete of decision 23 000 003"
+    assert dataversion.current() == version + 1
+    today = timezone.localdate()
+    assert f"{today},E07000170,Ashdale District Council,{REASON}" in revisions_csv(client)
+
+
+def test_a_bulk_admin_delete_of_a_public_years_figures_needs_a_reason(client, boss, councils):
+    ashdale, bexdale = councils
+    both = "23 000 003", "23 000 005"
+    summary = (
+        "2023-24 has been public since 24 July 2024: the published figures of 2 councils change, "
+        "and 0 issued letters hold the old figures."
+    )
+
+    page = delete_selected(client, *both)
+    assert summary in text(page)
+    assert 'name="revision_reason"' in page.content.decode()
+
+    refused = delete_selected(client, *both, post="yes")
+
+    assert refused.status_code == 200
+    assert f"{summary} Give the reason for this revision." in text(refused)
+    assert remaining(*both) == 2
+    assert not Revision.objects.exists()
+
+    done = delete_selected(client, *both, post="yes", revision_reason=REASON)
+
+    assert done.status_code == 302
+    assert remaining(*both) == 0
+    revision = Revision.objects.get()
+    assert (revision.reason, set(revision.councils.all())) == (REASON, {ashdale, bexdale})
+    assert revision.change == "admin delete of 2 decisions: 23 000 003, 23 000 005"
+    published = revisions_csv(client)
+    assert f"E07000170,Ashdale District Council,{REASON}" in published
+    assert f"E07000171,Bexdale District Council,{REASON}" in published
+
+
+@pytest.mark.usefixtures("councils", "boss")
+@pytest.mark.parametrize("bulk", [False, True], ids=["delete view", "delete selected"])
+def test_an_admin_delete_in_an_embargoed_year_needs_no_reason(client, bulk):
+    embargoed = "24 000 001"
+    if bulk:
+        page, done = (delete_selected(client, embargoed, **post) for post in ({}, {"post": "yes"}))
+    else:
+        url = delete_url(embargoed)
+        page, done = client.get(url), client.post(url, {"post": "yes"})
+
+    assert page.context["revision_impact"] == NO_IMPACT  # measured: no published figure changes
+    assert "revision_reason" not in page.content.decode()
+    assert done.status_code == 302
+    assert remaining(embargoed) == 0
     assert not Revision.objects.exists()
 
 
