@@ -31,7 +31,15 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
 from councils import dataversion
-from councils.cells import CellWidget, DateCell, YearBook, YearCell
+from councils.cells import (
+    CategoryCell,
+    CellWidget,
+    DateCell,
+    TypeCell,
+    YearBook,
+    YearCell,
+    fold,
+)
 from councils.exports import SafeResource
 from councils.importing import (
     Counts,
@@ -42,7 +50,6 @@ from councils.importing import (
     tidy,
 )
 from councils.models import (
-    Category,
     Compliance,
     Council,
     CouncilType,
@@ -53,6 +60,8 @@ from councils.models import (
     Population,
     Recommendation,
     RecommendationKind,
+    reporting_year_start,
+    year_label,
 )
 from councils.spreadsheets import restore_formula
 
@@ -68,15 +77,6 @@ KEYS_PER_QUERY = 10_000
 def normalise_reference(text: str) -> str:
     """`23  001 234` -> `23 001 234`."""
     return " ".join(text.split())
-
-
-_AROUND_PUNCTUATION = re.compile(r"\s*([/,])\s*")
-
-
-def fold(text: str) -> str:
-    """Compare names loosely: any case and spacing, `&` for `and`, curly apostrophes."""
-    words = " ".join(text.lower().replace("&", " and ").replace("\u2019", "'").split())
-    return _AROUND_PUNCTUATION.sub(r"\1", words)
 
 
 class TextCell(CellWidget):
@@ -175,7 +175,7 @@ class CouncilCell(CellWidget):
         council = self.by_code.get(text.upper())
         if council is None:
             raise ValueError("No council has this code, now or previously.")
-        if self.county and council.type != CouncilType.COUNTY:
+        if self.county and council.type_id != CouncilType.COUNTY:
             raise ValueError(f"{council} is not a county council.")
         return council
 
@@ -581,7 +581,7 @@ class CouncilResource(DataResource):
     type = Field(
         attribute="type",
         column_name="type",
-        widget=ChoiceCell(CouncilType, noun="council type", required=True),
+        widget=TypeCell(required=True),
     )
     county = Field(attribute="county", column_name="county_code", widget=CouncilCell(county=True))
     chief_executive = Field(
@@ -611,6 +611,7 @@ class CouncilResource(DataResource):
 
     def prepare(self, dataset):
         self.fields["county"].widget.by_code = councils_by_code()
+        self.fields["type"].widget.load()
 
     def existing(self, keys):
         return Council.objects.filter(code__in=[code for (code,) in keys])
@@ -625,12 +626,13 @@ class CouncilResource(DataResource):
             )
         if failed.isdisjoint({"code", "type"}):
             expected = CouncilType.from_code(council.code)
-            if council.type != expected:
-                yield "type", f"A {council.code[:3]} code is a {expected.label.lower()}."
+            if council.type_id != expected:
+                name = self.fields["type"].widget.by_name[expected].name
+                yield "type", f"A {council.code[:3]} code is a {name.lower()}."
         if (
             failed.isdisjoint({"county", "type"})
             and council.county_id
-            and council.type != CouncilType.DISTRICT
+            and council.type_id != CouncilType.DISTRICT
         ):
             yield "county", "Only district councils sit in a county."
 
@@ -685,7 +687,7 @@ class DecisionResource(DataResource):
     category = Field(
         attribute="category",
         column_name="category",
-        widget=ChoiceCell(Category, noun="service category", required=True),
+        widget=CategoryCell(required=True),
     )
     received = Field(attribute="received", column_name="received", widget=DateCell(required=True))
     decided = Field(attribute="decided", column_name="decided", widget=DateCell())
@@ -727,6 +729,7 @@ class DecisionResource(DataResource):
 
     def prepare(self, dataset):
         self.fields["council"].widget.by_code = councils_by_code()
+        self.fields["category"].widget.load()
 
     def existing(self, keys):
         for references in in_batches(reference for (reference,) in keys):
@@ -765,6 +768,25 @@ class DecisionResource(DataResource):
             and decision.outcome != Outcome.UPHELD
         ):
             yield "remedied_by_council", "Yes, but only an upheld complaint can be remedied."
+        yield from self._check_category(decision, failed)
+
+    def _check_category(self, decision, failed):
+        # A category counts in the year of the decision, or of receipt while undecided. A bad
+        # category cell gets the list of that year's categories added to its own reason.
+        day = None if "decided" in failed else decision.decided
+        if day is None and "received" not in failed:
+            day = decision.received
+        if day is None:
+            return
+        label = year_label(reporting_year_start(day))
+        valid = self.fields["category"].widget.used_in(label)
+        if "category" in failed:
+            yield "category", f"The service categories for {label} are: {valid}."
+        elif not decision.category.is_used_in(label):
+            yield (
+                "category",
+                f"Not used in {label}. The service categories for {label} are: {valid}.",
+            )
 
 
 class RecommendationResource(DataResource):

@@ -6,6 +6,7 @@ import itertools
 import factory
 
 from councils.models import (
+    Category,
     Council,
     CouncilType,
     Decision,
@@ -23,22 +24,17 @@ def _code(prefix: str) -> str:
     return f"{prefix}{900000 + next(_codes):06d}"
 
 
-_PREFIX = {
-    CouncilType.UNITARY: "E06",
-    CouncilType.DISTRICT: "E07",
-    CouncilType.METROPOLITAN: "E08",
-    CouncilType.LONDON: "E09",
-    CouncilType.COUNTY: "E10",
-}
-
-
 class CouncilFactory(factory.django.DjangoModelFactory):
+    """`CouncilFactory(type=CouncilType.DISTRICT)`: the type by its slug (the rows exist)."""
+
     class Meta:
         model = Council
         django_get_or_create = ("code",)
+        exclude = ["type"]
 
     type = CouncilType.DISTRICT
-    code = factory.LazyAttribute(lambda o: _code(_PREFIX[o.type]))
+    type_id = factory.LazyAttribute(lambda o: getattr(o.type, "pk", o.type))
+    code = factory.LazyAttribute(lambda o: _code(CouncilType.PREFIXES[o.type_id]))
     name = factory.Sequence(lambda n: f"Testshire {n}")
     official_name = factory.LazyAttribute(lambda o: f"{o.name} Council")
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
@@ -71,10 +67,18 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Decision
+        exclude = ["category"]
 
     reference = factory.Sequence(lambda n: f"23 {n // 1000:03d} {n % 1000:03d}")
     council = factory.SubFactory(CouncilFactory)
-    category = "Housing"
+    category = Category.HOUSING  # a name or a Category
+    category_id = factory.LazyAttribute(
+        lambda o: (
+            o.category.pk
+            if isinstance(o.category, Category)
+            else Category.objects.get(name=o.category).pk
+        )
+    )
     received = factory.LazyAttribute(
         lambda o: (o.decided or datetime.date(2023, 9, 1)) - datetime.timedelta(days=60)
     )
