@@ -9,8 +9,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from councils import dataversion
-from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.groups import CategoryFormerName
+from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.models import (
     Category,
     Council,
@@ -265,9 +265,9 @@ class CategoryAdmin(BumpsDataVersion, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Renamed: files from earlier years still say the old name, so the import must accept it.
         old, category = form.initial.get("name"), form.instance
-        if change and old and old != category.name:
-            if not category.former_names.filter(name__iexact=old).exists():
-                category.former_names.create(name=old)
+        renamed = change and old and old != category.name
+        if renamed and not category.former_names.filter(name__iexact=old).exists():
+            category.former_names.create(name=old)
 
 
 @admin.register(ImportRecord)

@@ -24,6 +24,10 @@ def _code(prefix: str) -> str:
     return f"{prefix}{900000 + next(_codes):06d}"
 
 
+def _slug(council_type: CouncilType | str | None) -> str:
+    return getattr(council_type, "pk", council_type) or CouncilType.DISTRICT
+
+
 class CouncilFactory(factory.django.DjangoModelFactory):
     """`CouncilFactory(type=CouncilType.DISTRICT)`: the type by its slug (the rows exist)."""
 
@@ -32,12 +36,16 @@ class CouncilFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
         exclude = ["type"]
 
-    type = CouncilType.DISTRICT
-    type_id = factory.LazyAttribute(lambda o: getattr(o.type, "pk", o.type))
-    code = factory.LazyAttribute(lambda o: _code(CouncilType.PREFIXES[o.type_id]))
+    type = None  # a slug or CouncilType; by default the code's type, else a district
+    code = factory.LazyAttribute(lambda o: _code(CouncilType.PREFIXES[_slug(o.type)]))
+    # Given only a code, the type follows from it (the database checks they agree).
+    type_id = factory.LazyAttribute(
+        lambda o: _slug(o.type) if o.type else CouncilType.from_code(o.code)
+    )
     name = factory.Sequence(lambda n: f"Testshire {n}")
     official_name = factory.LazyAttribute(lambda o: f"{o.name} Council")
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
 
 
 class ReportingYearFactory(factory.django.DjangoModelFactory):
