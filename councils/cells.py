@@ -221,30 +221,52 @@ class TypeCell(CellWidget):
 
 
 class CategoryCell(CellWidget):
-    """A service category by its name or any former name (any case and spacing).
+    """A service category by its name or any former name (any case and spacing), used in the
+    row's reporting year: the year of its decision date, or of its received date if undecided.
 
-    Whether the category is used in the row's year is a rule across columns: see
-    `DecisionResource.check`, which also lists the year's categories when this cell fails.
+    A refusal lists the categories of that year (when the row's dates say which it is).
     """
 
     def __init__(self, *, required: bool = False):
         super().__init__(required=required)
         self.categories: list[Category] = []
         self.by_name: dict[str, Category] = {}
+        self.dates = DateCell()
 
     def load(self) -> None:
         names = Category.objects.by_any_name()
         self.categories = sorted(set(names.values()), key=lambda c: (c.display_order, c.name))
         self.by_name = {fold(name): category for name, category in names.items()}
 
+    def clean(self, value, row=None, **kwargs):
+        label = self._year(row or {})
+        try:
+            category = super().clean(value, row, **kwargs)
+            if label and not category.is_used_in(label):
+                raise ValueError(f"{category} is {category.years}, not in {label}.")
+        except ValueError as error:
+            if not label:
+                raise
+            names = "; ".join(c.name for c in self.categories if c.is_used_in(label))
+            raise ValueError(f"{error} The service categories for {label} are: {names}.") from None
+        return category
+
+    def _year(self, row) -> str | None:
+        """The row's reporting year, or None if its dates do not say (their cells report why)."""
+        for column in ("decided", "received"):
+            try:
+                day = self.dates.clean(row.get(column))
+            except ValueError:
+                return None
+            if day:
+                return year_label(reporting_year_start(day))
+        return None
+
     def parse(self, text: str) -> Category:
         category = self.by_name.get(fold(text))
         if category is None:
             raise ValueError("Not a known service category.")
         return category
-
-    def used_in(self, label: str) -> str:
-        return "; ".join(c.name for c in self.categories if c.is_used_in(label))
 
     def render(self, value, obj=None, **kwargs):
         return value.name if value else ""

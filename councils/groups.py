@@ -7,11 +7,13 @@ renamed (the import still accepts a former name) and added from one reporting ye
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
 YEAR_LABEL_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+year_label_shape = RegexValidator(YEAR_LABEL_PATTERN, "Use a reporting year like 2023-24.")
 
 
 class CouncilType(models.Model):
@@ -110,11 +112,13 @@ class Category(models.Model):
     first_year = models.CharField(
         max_length=7,
         default="2013-14",
+        validators=[year_label_shape],
         help_text="The first reporting year it is used, e.g. 2013-14.",
     )
     last_year = models.CharField(
         max_length=7,
         blank=True,
+        validators=[year_label_shape],
         help_text="The last reporting year it is used; blank if still used.",
     )
 

@@ -60,8 +60,6 @@ from councils.models import (
     Population,
     Recommendation,
     RecommendationKind,
-    reporting_year_start,
-    year_label,
 )
 from councils.spreadsheets import restore_formula
 
@@ -423,7 +421,7 @@ class DataResource(SafeResource):
         for column, attribute, clean in self._cells:
             if column in row:
                 try:
-                    value = clean(row[column])
+                    value = clean(row[column], row)  # the row: a category depends on the year
                 except ValueError as error:
                     errors[attribute] = [str(error)]
                 else:
@@ -768,25 +766,6 @@ class DecisionResource(DataResource):
             and decision.outcome != Outcome.UPHELD
         ):
             yield "remedied_by_council", "Yes, but only an upheld complaint can be remedied."
-        yield from self._check_category(decision, failed)
-
-    def _check_category(self, decision, failed):
-        # A category counts in the year of the decision, or of receipt while undecided. A bad
-        # category cell gets the list of that year's categories added to its own reason.
-        day = None if "decided" in failed else decision.decided
-        if day is None and "received" not in failed:
-            day = decision.received
-        if day is None:
-            return
-        label = year_label(reporting_year_start(day))
-        valid = self.fields["category"].widget.used_in(label)
-        if "category" in failed:
-            yield "category", f"The service categories for {label} are: {valid}."
-        elif not decision.category.is_used_in(label):
-            yield (
-                "category",
-                f"Not used in {label}. The service categories for {label} are: {valid}.",
-            )
 
 
 class RecommendationResource(DataResource):

@@ -47,7 +47,6 @@ class CouncilFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-
 class ReportingYearFactory(factory.django.DjangoModelFactory):
     """`ReportingYearFactory(label="2023-24")`; published unless `published_on=None`."""
 

@@ -6,6 +6,7 @@ two steps: this migration adds and fills `category_ref`, 0006 drops the name and
 PostgreSQL a table cannot be altered in the transaction that updated its rows).
 """
 
+import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 from django.db import migrations, models
@@ -66,6 +67,9 @@ CATEGORIES = [
     "Planning and development",
     "Other",
 ]
+YEAR_LABEL_SHAPE = django.core.validators.RegexValidator(
+    "^[0-9]{4}-[0-9]{2}$", "Use a reporting year like 2023-24."
+)
 PREFIX_RULE = models.Q(
     models.Q(("code__startswith", "E06"), ("type", "unitary")),
     models.Q(("code__startswith", "E07"), ("type", "district")),
@@ -176,6 +180,7 @@ class Migration(migrations.Migration):
                         default="2013-14",
                         help_text="The first reporting year it is used, e.g. 2013-14.",
                         max_length=7,
+                        validators=[YEAR_LABEL_SHAPE],
                     ),
                 ),
                 (
@@ -184,6 +189,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="The last reporting year it is used; blank if still used.",
                         max_length=7,
+                        validators=[YEAR_LABEL_SHAPE],
                     ),
                 ),
             ],
