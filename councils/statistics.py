@@ -470,9 +470,11 @@ def _year_categories(
     A category outside its years is listed only if it has decisions counted or is in `keep`.
     """
     keep = set(keep)
-    categories = Category.objects.annotate(
-        counted=FilteredRelation("decisions", condition=decisions)
-    ).annotate(**counts)
+    categories = (
+        Category.objects.annotate(counted=FilteredRelation("decisions", condition=decisions))
+        .annotate(**counts)
+        .order_by("display_order", "name")  # a grouped query ignores Meta.ordering
+    )
     return [
         c
         for c in categories
