@@ -83,11 +83,6 @@ def _current_refs(council_type: str | None = None) -> list[CouncilRef]:
     ]
 
 
-def council_types(request: HttpRequest) -> list[CouncilType]:
-    """The five types in display order: one query per data version (staff edits bump it)."""
-    return computed.remember(request, ("council types",), lambda: list(CouncilType.objects.all()))
-
-
 def _sorting(request: HttpRequest) -> tuple[str, bool]:
     sort = request.GET.get("sort", "name")
     return (sort if sort in tables.SORT_KEYS else "name"), request.GET.get("order") == "desc"
@@ -150,7 +145,7 @@ def home(request: HttpRequest):
             "statistic": statistic,
             "statistics": list(Statistic),
             "council_type": council_type,
-            "council_types": council_types(request),
+            "council_types": computed.council_types(request),
             "table": table,
             "national": national,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
@@ -260,12 +255,8 @@ def _council_year_context(council, choice, stats, own, similar):
         )
     counts = council_year_counts(council, year)
     # Reports, improvements and decisions are public only three months after the decision.
-    published = (
-        Decision.objects.for_council(council)
-        .decided_in(year)
-        .published()
-        .select_related("category")
-    )
+    published = Decision.objects.for_council(council).decided_in(year).published()
+    published = published.select_related("category")
     return {
         "key_statistics": key_statistics,
         "counts": counts,
@@ -323,7 +314,7 @@ SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}$")
 
 
 def compare(request: HttpRequest, council_type: str, year: str):
-    types = council_types(request)
+    types = computed.council_types(request)
     this_type = next((t for t in types if t.slug == council_type), None)
     if this_type is None:
         raise Http404("No such council type.")
@@ -408,7 +399,9 @@ def map_geometry(request: HttpRequest, name: str):
 
 
 def methodology(request: HttpRequest):
-    return render(request, "councils/methodology.html", {"council_types": council_types(request)})
+    return render(
+        request, "councils/methodology.html", {"council_types": computed.council_types(request)}
+    )
 
 
 def search(request: HttpRequest):
@@ -505,7 +498,7 @@ def year_review(request: HttpRequest, year: str):
                 for s in Statistic
             },
         }
-        for council_type in council_types(request)
+        for council_type in computed.council_types(request)
         if council_type.slug in stats.by_type
     ]
     return render(
