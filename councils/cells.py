@@ -203,6 +203,7 @@ class TypeCell(CellWidget):
 
     def __init__(self, *, required: bool = False):
         super().__init__(required=required)
+        self.slugs: list[str] = []
         self.by_name: dict[str, CouncilType] = {}
 
     def load(self) -> None:
