@@ -10,10 +10,6 @@
 3. Migrates the same database forward with this checkout's code and downloads them again.
 4. Compares the files byte for byte; exits 1 if any differs.
 
-With `--imports`, the database is instead filled through the import files, as real data is:
-the demo data is exported (councils, populations, decisions) with the old code and imported
-into a second fresh database with `import_data`, before step 2.
-
 The database must be new (an SQLite path that does not exist, or an empty PostgreSQL
 database); it is left in place for a look afterwards. The page cache is the process's own
 (REDIS_URL is emptied), so no download can come from before the migration.
@@ -48,20 +44,6 @@ for year in years:
 print(f"{len(years)} years written to {out}")
 """
 
-EXPORT = """
-import sys
-from pathlib import Path
-from councils.resources import RESOURCES
-
-out = Path(sys.argv[-1])
-out.mkdir(parents=True, exist_ok=True)
-for kind in ("councils", "populations", "decisions", "recommendations"):
-    resource = RESOURCES[kind]()
-    dataset = resource.export()
-    (out / f"{kind}.csv").write_text(dataset.csv)
-print(f"exported to {out}")
-"""
-
 
 def run(cwd: Path, env: dict, *args: str) -> None:
     print(f"[{cwd.name}] manage.py {' '.join(args[:3])}", flush=True)
@@ -89,7 +71,6 @@ def main() -> int:
     )
     parser.add_argument("--database-url", help="a new database (default: SQLite in a temp dir)")
     parser.add_argument("--scale", default="1", help="seed_demo --scale (1 is realistic)")
-    parser.add_argument("--imports", action="store_true", help="fill through import files")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="migration-figures-"))
@@ -104,29 +85,7 @@ def main() -> int:
 
     run(before, env, "migrate", "--no-input", "-v", "0")
     run(before, env, "load_councils")
-    if args.imports:
-        demo_url = f"sqlite:///{work / 'demo.sqlite3'}"
-        demo_env = {**env, "DATABASE_URL": demo_url}
-        run(before, demo_env, "migrate", "--no-input", "-v", "0")
-        run(before, demo_env, "load_councils")
-        run(before, demo_env, "seed_demo", "--scale", args.scale)
-        files = work / "files"
-        script(before, demo_env, EXPORT, files)
-        for kind in ("councils", "populations", "decisions", "recommendations"):
-            run(before, env, "import_data", kind, str(files / f"{kind}.csv"))
-        labels = subprocess.run(
-            [PYTHON, "manage.py", "shell", "-c", LABELS],
-            cwd=before,
-            env=demo_env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        for label_and_day in labels:
-            label, day = label_and_day.split("@")
-            run(before, env, "publish_year", label, "--on", day)
-    else:
-        run(before, env, "seed_demo", "--scale", args.scale)
+    run(before, env, "seed_demo", "--scale", args.scale)
     script(before, env, DUMP, work / "figures-before")
 
     run(HERE, env, "migrate", "--no-input")
@@ -144,12 +103,6 @@ def main() -> int:
     print("Identical: every statistics.csv and categories.csv is the same after the migration.")
     return 0
 
-
-# The published years and their publication days, from the demo database.
-LABELS = (
-    "from councils.models import ReportingYear\n"
-    "for y in ReportingYear.objects.public(): print(f'{y.label}@{y.published_on}')"
-)
 
 if __name__ == "__main__":
     sys.exit(main())
