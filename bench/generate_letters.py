@@ -48,12 +48,13 @@ def seed(councils: int) -> None:
             name=f"Bench {n}",
             official_name=f"Bench {n} Council",
             slug=f"bench-{n}",
-            type=TYPES[n % 4][1],
+            type_id=TYPES[n % 4][1],
             chief_executive=f"Chief Executive {n}",
         )
         for n in range(councils)
     )
     decisions, populations = [], []
+    categories = list(Category.objects.all())
     for council in Council.objects.all():
         populations.append(
             Population(council=council, year=year, population=rng.randrange(60_000, 600_000))
@@ -67,7 +68,7 @@ def seed(councils: int) -> None:
                 Decision(
                     reference=f"B{len(decisions):07d}",
                     council=council,
-                    category=rng.choice(Category.values),
+                    category=rng.choice(categories),
                     received=received,
                     decided=decided,
                     outcome=outcome,

@@ -138,12 +138,12 @@ def main() -> None:
             name=f"Bench {n}",
             official_name=f"Bench {n} District Council",
             slug=f"bench-{n}",
-            type=CouncilType.DISTRICT,
+            type_id=CouncilType.DISTRICT,
         )
         for n in range(args.councils)
     )
     council_ids = dict(Council.objects.values_list("code", "pk"))
-    content = make_csv(args.rows, list(council_ids), Category.values, Outcome.values)
+    content = make_csv(args.rows, list(council_ids), Category.SEEDED, Outcome.values)
     print(
         f"{args.rows:,} decisions, {len(content) / 1_048_576:.1f} MB of CSV, "
         f"{args.councils} councils"

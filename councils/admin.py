@@ -16,9 +16,12 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from councils import dataversion, revisions
 from councils.admin_imports import ImportFlows
+from councils.groups import CategoryFormerName
 from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.models import (
+    Category,
     Council,
+    CouncilType,
     Decision,
     ImportRecord,
     Population,
@@ -303,6 +306,7 @@ class CouncilAdmin(DataAdmin):
     resource_classes = [CouncilResource]
     list_display = ["official_name", "code", "type", "county", "ceased_on"]
     list_filter = ["type", ("ceased_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["type", "county"]
     search_fields = ["name", "official_name", "code", "previous_codes__code"]
     readonly_fields = ["code"]
     autocomplete_fields = ["county", "successors"]
@@ -337,7 +341,7 @@ class DecisionAdmin(DataAdmin):
     list_filter = ["outcome", "category", "public_report", "compliance"]
     search_fields = ["reference", "council__name", "council__code"]
     date_hierarchy = "decided"
-    list_select_related = ["council"]
+    list_select_related = ["council", "category"]
     autocomplete_fields = ["council"]
     inlines = [RecommendationInline]
 
@@ -350,6 +354,52 @@ class RecommendationAdmin(DataAdmin):
     search_fields = ["decision__reference", "text"]
     list_select_related = ["decision"]
     raw_id_fields = ["decision"]
+
+
+@admin.register(CouncilType)
+class CouncilTypeAdmin(BumpsDataVersion, admin.ModelAdmin):
+    """The five comparison groups: staff edit the wording; the slugs (in URLs and downloads) and
+    the GSS code prefixes (fixed by ONS, and checked by a database constraint) stay."""
+
+    list_display = ["name", "plural", "slug", "code_prefixes", "display_order"]
+    list_editable = ["display_order"]
+    fields = ["slug", "code_prefixes", "name", "plural", "description", "display_order"]
+    readonly_fields = ["slug", "code_prefixes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CategoryFormerNameInline(admin.TabularInline):
+    model = CategoryFormerName
+    extra = 0
+    verbose_name = "former name"
+    verbose_name_plural = "former names (the import still accepts them)"
+
+
+@admin.register(Category)
+class CategoryAdmin(BumpsDataVersion, admin.ModelAdmin):
+    list_display = ["name", "first_year", "last_year", "display_order"]
+    list_editable = ["display_order"]
+    search_fields = ["name", "former_names__name"]
+    inlines = [CategoryFormerNameInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # Decisions protect their category; say so by offering no delete at all.
+        if obj is not None and obj.decisions.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Renamed: files from earlier years still say the old name, so the import must accept it.
+        old, category = form.initial.get("name"), form.instance
+        renamed = change and old and old != category.name
+        if renamed and not category.former_names.filter(name__iexact=old).exists():
+            category.former_names.create(name=old)
 
 
 @admin.register(ImportRecord)

@@ -86,7 +86,7 @@ def council_summary(council: Council) -> dict[str, object]:
         "name": council.name,
         "official_name": council.official_name,
         "slug": council.slug,
-        "type": council.type,
+        "type": council.type_id,
         "county_code": council.county.code if council.county else None,
         "ceased_on": council.ceased_on,
         "url": reverse("api:council", args=[council.slug]),
@@ -112,7 +112,7 @@ def council_list(request: HttpRequest, public_years: list[ReportingYear]) -> Htt
     councils = Council.objects.select_related("county").order_by("name", "code")
     council_type = request.GET.get("type")
     if council_type is not None:
-        if council_type not in CouncilType.values:
+        if council_type not in CouncilType.SLUGS:
             raise ApiError(404, f"There is no council type {council_type!r}.")
         councils = councils.of_type(council_type)
     search = request.GET.get("q", "").strip()
@@ -182,7 +182,7 @@ def year_detail(request: HttpRequest, public_years: list[ReportingYear], year: s
             "councils": year_rows(stats),
             "averages": {
                 council_type: figure_fields(stats.by_type.get(council_type, Figures()))
-                for council_type in CouncilType.values
+                for council_type in CouncilType.SLUGS
             },
             "national": figure_fields(stats.national),
         }
@@ -230,7 +230,7 @@ _KIND_SCHEMAS: dict[Kind, dict[str, object]] = {
 }
 _COLUMNS = {column.name: column for column in STATISTICS_COLUMNS}
 _YEAR_LABEL = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2023-24"}
-_COUNCIL_TYPE = {"type": "string", "enum": list(CouncilType.values)}
+_COUNCIL_TYPE = {"type": "string", "enum": list(CouncilType.SLUGS)}
 _PATH = {"type": "string", "format": "uri-reference"}
 
 
@@ -459,7 +459,7 @@ OPENAPI_SCHEMA: dict[str, object] = {
                 {
                     "year": _ref("Year"),
                     "councils": {"type": "array", "items": _ref("StatisticsRow")},
-                    "averages": _object({t: _ref("Figures") for t in CouncilType.values}),
+                    "averages": _object({t: _ref("Figures") for t in CouncilType.SLUGS}),
                     "national": _ref("Figures"),
                 }
             ),

@@ -1,4 +1,5 @@
-"""Import cells: the base widget, and the date and reporting-year cells with their rules.
+"""Import cells: the base widget, the date and reporting-year cells with their rules, and the
+council type and service category cells (by any of their names).
 
 Dates and years are accepted from the first reporting year we publish
 (`ReportingYear.FIRST_START`, 2013-14) up to today, or up to the year containing today; anything
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from import_export.widgets import Widget
 
-from councils.models import ReportingYear, reporting_year_start, year_label
+from councils.models import Category, CouncilType, ReportingYear, reporting_year_start, year_label
 
 # Excel stores a date as days since 30 December 1899 (exact from March 1900 on).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -36,6 +37,15 @@ def cell_text(value: object) -> str:
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
     return str(value).strip()
+
+
+_AROUND_PUNCTUATION = re.compile(r"\s*([/,])\s*")
+
+
+def fold(text: str) -> str:
+    """Compare names loosely: any case and spacing, `&` for `and`, curly apostrophes."""
+    words = " ".join(text.lower().replace("&", " and ").replace("\u2019", "'").split())
+    return _AROUND_PUNCTUATION.sub(r"\1", words)
 
 
 def _long(day: datetime.date) -> str:
@@ -186,3 +196,78 @@ class YearCell(CellWidget):
 
     def render(self, value, obj=None, **kwargs):
         return value.label if value else ""
+
+
+class TypeCell(CellWidget):
+    """A council type by its slug or name (any case and spacing)."""
+
+    def __init__(self, *, required: bool = False):
+        super().__init__(required=required)
+        self.slugs: list[str] = []
+        self.by_name: dict[str, CouncilType] = {}
+
+    def load(self) -> None:
+        types = list(CouncilType.objects.all())
+        self.slugs = [t.slug for t in types]
+        self.by_name = {fold(text): t for t in types for text in (t.slug, t.name)}
+
+    def parse(self, text: str) -> CouncilType:
+        council_type = self.by_name.get(fold(text))
+        if council_type is None:
+            raise ValueError(f"Not a known council type. Use one of: {'; '.join(self.slugs)}.")
+        return council_type
+
+    def render(self, value, obj=None, **kwargs):
+        return value.slug if value else ""
+
+
+class CategoryCell(CellWidget):
+    """A service category by its name or any former name (any case and spacing), used in the
+    row's reporting year: the year of its decision date, or of its received date if undecided.
+
+    A refusal lists the categories of that year (when the row's dates say which it is).
+    """
+
+    def __init__(self, *, required: bool = False):
+        super().__init__(required=required)
+        self.categories: list[Category] = []
+        self.by_name: dict[str, Category] = {}
+        self.dates = DateCell()
+
+    def load(self) -> None:
+        names = Category.objects.by_any_name()
+        self.categories = sorted(set(names.values()), key=lambda c: (c.display_order, c.name))
+        self.by_name = {fold(name): category for name, category in names.items()}
+
+    def clean(self, value, row=None, **kwargs):
+        label = self._year(row or {})
+        try:
+            category = super().clean(value, row, **kwargs)
+            if label and not category.is_used_in(label):
+                raise ValueError(f"{category} is {category.years}, not in {label}.")
+        except ValueError as error:
+            if not label:
+                raise
+            names = "; ".join(c.name for c in self.categories if c.is_used_in(label))
+            raise ValueError(f"{error} The service categories for {label} are: {names}.") from None
+        return category
+
+    def _year(self, row) -> str | None:
+        """The row's reporting year, or None if its dates do not say (their cells report why)."""
+        for column in ("decided", "received"):
+            try:
+                day = self.dates.clean(row.get(column))
+            except ValueError:
+                return None
+            if day:
+                return year_label(reporting_year_start(day))
+        return None
+
+    def parse(self, text: str) -> Category:
+        category = self.by_name.get(fold(text))
+        if category is None:
+            raise ValueError("Not a known service category.")
+        return category
+
+    def render(self, value, obj=None, **kwargs):
+        return value.name if value else ""

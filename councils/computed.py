@@ -34,7 +34,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from councils import dataversion
-from councils.models import ReportingYear
+from councils.models import CouncilType, ReportingYear
 from councils.statistics import YearStatistics, statistics_for_years
 
 T = TypeVar("T")
@@ -104,6 +104,12 @@ memo = VersionMemo()
 def remember(request: HttpRequest, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or what it gave for `key` earlier at the data version of this request."""
     return memo.get(dataversion.for_request(request), key, compute)
+
+
+def council_types(request: HttpRequest) -> list[CouncilType]:
+    """The five council types in display order: one query per data version (staff edits of
+    their wording bump it)."""
+    return remember(request, ("council types",), lambda: list(CouncilType.objects.all()))
 
 
 def statistics(request: HttpRequest, years: Iterable[ReportingYear]) -> dict[str, YearStatistics]:

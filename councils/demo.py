@@ -469,16 +469,18 @@ class _Generator:
         # A council formed by merging lower-tier councils has their residents (counties overlap).
         self.predecessors = {
             council.pk: [
-                by_pk[p.pk] for p in council.predecessors.all() if p.type != CouncilType.COUNTY
+                by_pk[p.pk] for p in council.predecessors.all() if p.type_id != CouncilType.COUNTY
             ]
             for council in councils
         }
+        # The categories by the names above (a renamed one by its former name).
+        self.categories = Category.objects.by_any_name()
         self.decisions: list[Decision] = []
         self.recommendations: list[tuple[str, str, str, datetime.date]] = []
 
     def _profile(self, council: Council) -> _Profile:
         rng = random.Random(f"{self.seed}:{council.code}")
-        low, high, skew = POPULATION_RANGES[council.type]
+        low, high, skew = POPULATION_RANGES[council.type_id]
         ceased = [p.ceased_on for p in council.predecessors.all() if p.ceased_on]
         return _Profile(
             council=council,
@@ -529,7 +531,7 @@ class _Generator:
             last = end if council.ceased_on is None else min(end, council.ceased_on - _DAY)
             rng = random.Random(f"{self.seed}:{council.code}:{label}")
             expected = (
-                DECISIONS_PER_100K[council.type]
+                DECISIONS_PER_100K[council.type_id]
                 * self.population(profile, start_year)
                 / 100_000
                 * profile.volume
@@ -547,10 +549,11 @@ class _Generator:
     def _complaint(
         self, rng: random.Random, profile: _Profile, reference: str, received: datetime.date
     ) -> None:
-        weights = CATEGORY_WEIGHTS[profile.council.type]
-        category = rng.choices(list(weights), list(weights.values()))[0]
+        weights = CATEGORY_WEIGHTS[profile.council.type_id]
+        name = rng.choices(list(weights), list(weights.values()))[0]
+        category = self.categories[name]
         person = f"{rng.choice(TITLES)} {rng.choice(INITIALS)}"
-        complaint = f"{person} complained that the Council {rng.choice(ISSUES[category])}."
+        complaint = f"{person} complained that the Council {rng.choice(ISSUES[name])}."
         investigated = rng.random() < profile.investigated_share
         delay = rng.triangular(40, 420, 120) if investigated else rng.triangular(3, 90, 20)
         decided = _after_pause(received + datetime.timedelta(days=round(delay)))
@@ -591,11 +594,13 @@ class _Generator:
                 finding = rng.choice(FINDINGS[Outcome.NOT_UPHELD])
             else:
                 decision.outcome = Outcome.UPHELD
-                finding = self._upheld(rng, decision, person, national)
+                finding = self._upheld(rng, decision, person, national, TOPICS[name])
         decision.summary = f"{complaint} {finding}"
         self.decisions.append(decision)
 
-    def _upheld(self, rng: random.Random, decision: Decision, person: str, national: float) -> str:
+    def _upheld(
+        self, rng: random.Random, decision: Decision, person: str, national: float, topic: str
+    ) -> str:
         """Remedy flags, recommendations and compliance for an upheld decision; its finding."""
         decision.remedied_by_council = rng.random() < REMEDIED_BY_COUNCIL_SHARE
         if decision.remedied_by_council:
@@ -615,7 +620,6 @@ class _Generator:
             for text in remedies
         ]
         if decision.public_report or rng.random() < SERVICE_IMPROVEMENT_SHARE:
-            topic = TOPICS[decision.category]
             recommendations += [
                 (
                     RecommendationKind.SERVICE_IMPROVEMENT,

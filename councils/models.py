@@ -16,6 +16,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+# Council types and categories live in their own module; imported from here like the rest.
+from councils.groups import Category, CouncilType
+
 YEAR_LABEL_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -42,31 +45,6 @@ def reporting_year_start(day: datetime.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-class CouncilType(models.TextChoices):
-    COUNTY = "county", "County council"
-    DISTRICT = "district", "District council"
-    METROPOLITAN = "metropolitan", "Metropolitan borough"
-    UNITARY = "unitary", "Unitary council"
-    LONDON = "london", "London borough"
-
-    @classmethod
-    def from_code(cls, code: str) -> "CouncilType":
-        """Type from the ONS GSS code prefix (E06 unitary, E07 district, ...)."""
-        try:
-            return _TYPE_BY_PREFIX[code[:3]]
-        except KeyError:
-            raise ValueError(f"{code!r} is not an English council code (E06-E10)") from None
-
-
-_TYPE_BY_PREFIX = {
-    "E06": CouncilType.UNITARY,
-    "E07": CouncilType.DISTRICT,
-    "E08": CouncilType.METROPOLITAN,
-    "E09": CouncilType.LONDON,
-    "E10": CouncilType.COUNTY,
-}
-
-
 class CouncilQuerySet(models.QuerySet):
     def current(self):
         """The councils that exist today (317 in England)."""
@@ -91,7 +69,7 @@ class Council(models.Model):
         max_length=150, help_text="The council's own name, e.g. Ashfield District Council."
     )
     slug = models.SlugField(max_length=100, unique=True)
-    type = models.CharField(max_length=12, choices=CouncilType.choices)
+    type = models.ForeignKey(CouncilType, on_delete=models.PROTECT, related_name="councils")
     county = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -117,15 +95,16 @@ class Council(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                name="council_type_valid", condition=Q(type__in=CouncilType.values)
-            ),
-            models.CheckConstraint(
                 name="council_code_format", condition=Q(code__regex=r"^E(0[6-9]|10)[0-9]{6}$")
             ),
             # Only districts sit in a county.
             models.CheckConstraint(
                 name="council_county_only_for_districts",
                 condition=Q(county__isnull=True) | Q(type=CouncilType.DISTRICT),
+            ),
+            # E07 codes are districts, E10 counties, ... (type_id is the type's slug).
+            models.CheckConstraint(
+                name="council_code_matches_type", condition=CouncilType.code_matches_type()
             ),
         ]
         indexes = [
@@ -291,18 +270,6 @@ class Population(models.Model):
         return f"{self.council} {self.year}: {self.population:,}"
 
 
-class Category(models.TextChoices):
-    ADULT_CARE = "Adult care services"
-    BENEFITS_TAX = "Benefits and tax"
-    CORPORATE = "Corporate and other services"
-    EDUCATION = "Education and children's services"
-    ENVIRONMENT = "Environmental services, public protection and regulation"
-    HIGHWAYS = "Highways and transport"
-    HOUSING = "Housing"
-    PLANNING = "Planning and development"
-    OTHER = "Other"
-
-
 class OutcomeGroup(models.TextChoices):
     """The 2024-25 onward wording for what happened to complaints."""
 
@@ -396,7 +363,7 @@ class Decision(models.Model):
 
     reference = models.CharField(max_length=20, unique=True, help_text="e.g. 23 001 234")
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="decisions")
-    category = models.CharField(max_length=60, choices=Category.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="decisions")
     received = models.DateField()
     decided = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=40, choices=Outcome.choices, blank=True)
@@ -415,9 +382,6 @@ class Decision(models.Model):
     class Meta:
         ordering = ["-decided", "reference"]
         constraints = [
-            models.CheckConstraint(
-                name="decision_category_valid", condition=Q(category__in=Category.values)
-            ),
             models.CheckConstraint(
                 name="decision_outcome_valid", condition=Q(outcome__in=["", *Outcome.values])
             ),

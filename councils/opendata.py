@@ -269,13 +269,13 @@ def decision_rows(council: Council, public_years: Sequence[ReportingYear]) -> li
     base = Decision.objects.for_council(council).published()
     decisions = reduce(or_, (base.decided_in(year) for year in public_years))
     rows = []
-    for decision in decisions.order_by("-decided", "reference"):
+    for decision in decisions.select_related("category").order_by("-decided", "reference"):
         checked = _year_of(decision.compliance_date, public_years) is not None
         rows.append(
             {
                 "reference": decision.reference,
                 "year": _year_of(decision.decided, public_years).label,
-                "category": decision.category,
+                "category": decision.category.name,
                 "received": decision.received,
                 "decided": decision.decided,
                 "outcome": decision.outcome,

@@ -76,7 +76,8 @@ class CouncilEntry:
     successor_codes: tuple[str, ...] = ()
 
     @property
-    def type(self) -> CouncilType:
+    def type(self) -> str:
+        """The type's slug."""
         return CouncilType.from_code(self.code)
 
 
@@ -108,7 +109,7 @@ class LoadSummary:
 
     def lines(self) -> list[str]:
         by_type = ", ".join(
-            f"{self.current_by_type.get(kind, 0)} {kind}" for kind in CouncilType.values
+            f"{self.current_by_type.get(kind, 0)} {kind}" for kind in CouncilType.SLUGS
         )
         lines = [f"Councils: {self.current} current ({by_type}), {self.former} former."]
         if not self.changed:
@@ -124,7 +125,7 @@ class LoadSummary:
         return lines
 
 
-def default_official_name(name: str, council_type: CouncilType) -> str:
+def default_official_name(name: str, council_type: str) -> str:
     """A sensible official name for the type; the curated table holds the real exceptions."""
     return DEFAULT_OFFICIAL_NAMES[council_type].format(name)
 
@@ -249,7 +250,7 @@ def _fill_blanks(
     if not council.slug:
         council.slug = slugs.allocate(entry)
         filled.append("slug")
-    if council.county_id is None and entry.county_code and council.type == CouncilType.DISTRICT:
+    if council.county_id is None and entry.county_code and council.type_id == CouncilType.DISTRICT:
         council.county_id = ids[entry.county_code]
         filled.append("county")
     if council.ceased_on is None and entry.ceased_on:
@@ -290,7 +291,7 @@ def load_councils(stdout: Writer | None = None) -> LoadSummary:
             name=entry.name,
             official_name=entry.official_name,
             slug=slugs.allocate(entry),
-            type=entry.type,
+            type_id=entry.type,
             ceased_on=entry.ceased_on,
         )
         for entry in new

@@ -31,7 +31,15 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
 from councils import dataversion, revisions
-from councils.cells import CellWidget, DateCell, YearBook, YearCell
+from councils.cells import (
+    CategoryCell,
+    CellWidget,
+    DateCell,
+    TypeCell,
+    YearBook,
+    YearCell,
+    fold,
+)
 from councils.exports import SafeResource
 from councils.importing import (
     Counts,
@@ -43,7 +51,6 @@ from councils.importing import (
     tidy,
 )
 from councils.models import (
-    Category,
     Compliance,
     Council,
     CouncilType,
@@ -69,15 +76,6 @@ KEYS_PER_QUERY = 10_000
 def normalise_reference(text: str) -> str:
     """`23  001 234` -> `23 001 234`."""
     return " ".join(text.split())
-
-
-_AROUND_PUNCTUATION = re.compile(r"\s*([/,])\s*")
-
-
-def fold(text: str) -> str:
-    """Compare names loosely: any case and spacing, `&` for `and`, curly apostrophes."""
-    words = " ".join(text.lower().replace("&", " and ").replace("\u2019", "'").split())
-    return _AROUND_PUNCTUATION.sub(r"\1", words)
 
 
 class TextCell(CellWidget):
@@ -176,7 +174,7 @@ class CouncilCell(CellWidget):
         council = self.by_code.get(text.upper())
         if council is None:
             raise ValueError("No council has this code, now or previously.")
-        if self.county and council.type != CouncilType.COUNTY:
+        if self.county and council.type_id != CouncilType.COUNTY:
             raise ValueError(f"{council} is not a county council.")
         return council
 
@@ -426,7 +424,7 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
         for column, attribute, clean in self._cells:
             if column in row:
                 try:
-                    value = clean(row[column])
+                    value = clean(row[column], row)  # the row: a category depends on the year
                 except ValueError as error:
                     errors[attribute] = [str(error)]
                 else:
@@ -583,7 +581,7 @@ class CouncilResource(DataResource):
     type = Field(
         attribute="type",
         column_name="type",
-        widget=ChoiceCell(CouncilType, noun="council type", required=True),
+        widget=TypeCell(required=True),
     )
     county = Field(attribute="county", column_name="county_code", widget=CouncilCell(county=True))
     chief_executive = Field(
@@ -613,6 +611,7 @@ class CouncilResource(DataResource):
 
     def prepare(self, dataset):
         self.fields["county"].widget.by_code = councils_by_code()
+        self.fields["type"].widget.load()
 
     def existing(self, keys):
         return Council.objects.filter(code__in=[code for (code,) in keys])
@@ -627,12 +626,13 @@ class CouncilResource(DataResource):
             )
         if failed.isdisjoint({"code", "type"}):
             expected = CouncilType.from_code(council.code)
-            if council.type != expected:
-                yield "type", f"A {council.code[:3]} code is a {expected.label.lower()}."
+            if council.type_id != expected:
+                name = self.fields["type"].widget.by_name[expected].name
+                yield "type", f"A {council.code[:3]} code is a {name.lower()}."
         if (
             failed.isdisjoint({"county", "type"})
             and council.county_id
-            and council.type != CouncilType.DISTRICT
+            and council.type_id != CouncilType.DISTRICT
         ):
             yield "county", "Only district councils sit in a county."
 
@@ -687,7 +687,7 @@ class DecisionResource(DataResource):
     category = Field(
         attribute="category",
         column_name="category",
-        widget=ChoiceCell(Category, noun="service category", required=True),
+        widget=CategoryCell(required=True),
     )
     received = Field(attribute="received", column_name="received", widget=DateCell(required=True))
     decided = Field(attribute="decided", column_name="decided", widget=DateCell())
@@ -729,6 +729,7 @@ class DecisionResource(DataResource):
 
     def prepare(self, dataset):
         self.fields["council"].widget.by_code = councils_by_code()
+        self.fields["category"].widget.load()
 
     def existing(self, keys):
         for references in in_batches(reference for (reference,) in keys):

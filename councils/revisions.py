@@ -172,14 +172,14 @@ def year_revisions(year: ReportingYear) -> list[PublicRevision]:
     """A public year's revisions, newest first, with their councils by name (one query)."""
     rows = (
         RevisedCouncil.objects.filter(revision__in=Revision.objects.public().of_year(year))
-        .select_related("revision", "council")
+        .select_related("revision", "council__type")
         .order_by("-revision__recorded_at", "-revision_id", "council__name", "council__code")
     )
     return [
         PublicRevision(
             revised_on=revision.revised_on,
             reason=revision.reason,
-            councils=tuple(_ref(row.council) for row in group),
+            councils=tuple(CouncilRef.of(row.council) for row in group),
         )
         for revision, group in groupby(rows, key=lambda row: row.revision)
     ]
@@ -189,17 +189,6 @@ def council_revisions(council_id: int, year: ReportingYear) -> list[PublicRevisi
     """The public revisions of a year that changed this council's figures (one query)."""
     revisions = Revision.objects.public().of_year(year).filter(revised__council_id=council_id)
     return [PublicRevision(revised_on=r.revised_on, reason=r.reason) for r in revisions]
-
-
-def _ref(council) -> CouncilRef:
-    return CouncilRef(
-        id=council.id,
-        code=council.code,
-        name=council.name,
-        official_name=council.official_name,
-        slug=council.slug,
-        type=council.type,
-    )
 
 
 # --- Imports -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import cached_property
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, Value, When
 
 from councils.models import (
     COMPLIED_OUTCOMES,
@@ -257,7 +257,21 @@ class CouncilRef:
     name: str
     official_name: str
     slug: str
-    type: str
+    type: str  # the type's slug
+    type_name: str
+
+    # Council.objects...values(*CouncilRef.FIELDS) gives CouncilRef(**row)'s arguments.
+    FIELDS = ("id", "code", "name", "official_name", "slug", "type")
+    EXPRESSIONS = {"type_name": F("type__name")}
+
+    @classmethod
+    def of(cls, council: Council) -> CouncilRef:
+        """From a council fetched with its type (`select_related("type")`)."""
+        return cls(
+            **{name: getattr(council, name) for name in cls.FIELDS if name != "type"},
+            type=council.type_id,
+            type_name=council.type.name,
+        )
 
 
 @dataclass(frozen=True)
@@ -360,7 +374,7 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
     councils = {
         row["id"]: CouncilRef(**row)
         for row in Council.objects.filter(id__in={cid for _, cid in counts}).values(
-            "id", "code", "name", "official_name", "slug", "type"
+            *CouncilRef.FIELDS, **CouncilRef.EXPRESSIONS
         )
     }
 
@@ -426,7 +440,7 @@ def trend_points(council: Council, per_year: Mapping[str, YearStatistics]) -> li
             TrendPoint(
                 year=stats.year,
                 figures=own.figures if own else None,
-                similar=stats.by_type.get(council.type, Figures()),
+                similar=stats.by_type.get(council.type_id, Figures()),
                 national=stats.national,
             )
         )
@@ -456,18 +470,41 @@ class CouncilYearCounts:
         return groups
 
 
+def _year_categories(
+    year: ReportingYear, decisions: Q, keep: Iterable[int] = (), **counts: Count
+) -> list[Category]:
+    """The categories of `year` in display order, with `counts` of the decisions matching
+    `decisions` (a condition on `decisions__...`; count `counted`), in one query.
+
+    A category outside its years is listed only if it has decisions counted or is in `keep`.
+    """
+    keep = set(keep)
+    categories = (
+        Category.objects.annotate(counted=FilteredRelation("decisions", condition=decisions))
+        .annotate(**counts)
+        .order_by("display_order", "name")  # a grouped query ignores Meta.ordering
+    )
+    return [
+        c
+        for c in categories
+        if c.is_used_in(year.label) or c.pk in keep or any(getattr(c, n) for n in counts)
+    ]
+
+
 def council_year_counts(council: Council, year: ReportingYear) -> CouncilYearCounts:
     """Complaints received by category and decisions made by outcome (two queries).
 
-    Every category and outcome is listed, with 0 where there were none, in the SPEC's order.
+    Every category of the year and every outcome is listed, with 0 where there were none:
+    categories in their display order, outcomes in the SPEC's.
     """
-    received = dict(
-        Decision.objects.for_council(council)
-        .received_in(year)
-        .order_by()
-        .values("category")
-        .annotate(n=Count("id"))
-        .values_list("category", "n")
+    received = _year_categories(
+        year,
+        Q(
+            decisions__council=council,
+            decisions__received__gte=year.start,
+            decisions__received__lte=year.end,
+        ),
+        n=Count("counted"),
     )
     decided = dict(
         Decision.objects.for_council(council)
@@ -478,7 +515,7 @@ def council_year_counts(council: Council, year: ReportingYear) -> CouncilYearCou
         .values_list("outcome", "n")
     )
     return CouncilYearCounts(
-        received_by_category={c: received.get(c, 0) for c in Category.values},
+        received_by_category={c.name: c.n for c in received},
         decided_by_outcome={o: decided.get(o, 0) for o in Outcome.values},
     )
 
@@ -492,31 +529,27 @@ class CategoryFigures:
 
 
 def category_statistics(year: ReportingYear) -> list[CategoryFigures]:
-    """England's complaints by service category for a year, in the SPEC's order (one query)."""
-    in_received = Q(received__gte=year.start, received__lte=year.end)
-    in_decided = Q(decided__gte=year.start, decided__lte=year.end)
-    counts = {
-        row["category"]: row
-        for row in Decision.objects.filter(in_received | in_decided)
-        .order_by()
-        .values("category")
-        .annotate(
-            # Not named after the fields: the filters would read the annotations instead.
-            n_received=Count("id", filter=in_received),
-            n_decided=Count("id", filter=in_decided),
-            n_investigated=Count("id", filter=in_decided & Q(outcome__in=INVESTIGATED_OUTCOMES)),
-            n_upheld=Count("id", filter=in_decided & Q(outcome=Outcome.UPHELD)),
-        )
-    }
-    none = {"n_received": 0, "n_decided": 0, "n_investigated": 0, "n_upheld": 0}
+    """England's complaints by service category for a year, in display order (one query)."""
+    received = Q(counted__received__gte=year.start, counted__received__lte=year.end)
+    decided = Q(counted__decided__gte=year.start, counted__decided__lte=year.end)
+    categories = _year_categories(
+        year,
+        Q(decisions__received__gte=year.start, decisions__received__lte=year.end)
+        | Q(decisions__decided__gte=year.start, decisions__decided__lte=year.end),
+        # Not named after Decision's fields, which the filters above name.
+        n_received=Count("counted", filter=received),
+        n_decided=Count("counted", filter=decided),
+        n_investigated=Count(
+            "counted", filter=decided & Q(counted__outcome__in=INVESTIGATED_OUTCOMES)
+        ),
+        n_upheld=Count("counted", filter=decided & Q(counted__outcome=Outcome.UPHELD)),
+    )
     return [
         CategoryFigures(
-            category=category,
-            received=counts.get(category, none)["n_received"],
-            decided=counts.get(category, none)["n_decided"],
-            uphold=Rate(
-                counts.get(category, none)["n_upheld"], counts.get(category, none)["n_investigated"]
-            ),
+            category=c.name,
+            received=c.n_received,
+            decided=c.n_decided,
+            uphold=Rate(c.n_upheld, c.n_investigated),
         )
-        for category in Category.values
+        for c in categories
     ]

@@ -7,7 +7,6 @@ Sorting is by name, figure or base; never by rank (no league tables: SPEC "The s
 from dataclasses import dataclass
 from decimal import Decimal
 
-from councils.models import CouncilType
 from councils.statistics import (
     NO_VERDICT_BASE,
     CouncilFigures,
@@ -121,7 +120,7 @@ class CouncilRow:
 
     @property
     def type_label(self) -> str:
-        return CouncilType(self.council.type).label
+        return self.council.type_name
 
 
 def row_for(council_figures: CouncilFigures, statistic: Statistic) -> CouncilRow:

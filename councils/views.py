@@ -72,7 +72,7 @@ def _statistic(request: HttpRequest) -> Statistic:
 
 
 def _council_type(value: str | None) -> str | None:
-    return value if value in CouncilType.values else None
+    return value if value in CouncilType.SLUGS else None
 
 
 def _current_refs(council_type: str | None = None) -> list[CouncilRef]:
@@ -80,8 +80,7 @@ def _current_refs(council_type: str | None = None) -> list[CouncilRef]:
     if council_type:
         councils = councils.of_type(council_type)
     return [
-        CouncilRef(**row)
-        for row in councils.values("id", "code", "name", "official_name", "slug", "type")
+        CouncilRef(**row) for row in councils.values(*CouncilRef.FIELDS, **CouncilRef.EXPRESSIONS)
     ]
 
 
@@ -147,7 +146,7 @@ def home(request: HttpRequest):
             "statistic": statistic,
             "statistics": list(Statistic),
             "council_type": council_type,
-            "council_types": CouncilType.choices,
+            "council_types": computed.council_types(request),
             "table": table,
             "national": national,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
@@ -208,7 +207,7 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
         return council_by_code(request, slug, year)
     if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
         return redirect("council-year", slug, choose_year(request, request.GET["year"]).year)
-    council = get_object_or_404(Council.objects.select_related("county"), slug=slug)
+    council = get_object_or_404(Council.objects.select_related("county", "type"), slug=slug)
     choice = choose_year(request, year)
     # The same for everyone who may see these years, until the data changes or the day does
     # (decisions are published three months after). Letters follow the user: not in here.
@@ -232,7 +231,7 @@ def _council_body(request: HttpRequest, council: Council, choice: YearChoice) ->
         per_year = computed.statistics(request, choice.years)
         stats = per_year[choice.year.label]
         own = stats.for_council(council.pk)
-        similar = stats.by_type.get(council.type)
+        similar = stats.by_type.get(council.type_id)
         context.update(_council_year_context(council, choice, stats, own, similar))
         context["trend"] = council_trend_rows(council, per_year)
         context["trend_chart"] = _trend_chart(council, context["trend"])
@@ -258,6 +257,7 @@ def _council_year_context(council, choice, stats, own, similar):
     counts = council_year_counts(council, year)
     # Reports, improvements and decisions are public only three months after the decision.
     published = Decision.objects.for_council(council).decided_in(year).published()
+    published = published.select_related("category")
     return {
         "key_statistics": key_statistics,
         "counts": counts,
@@ -266,7 +266,7 @@ def _council_year_context(council, choice, stats, own, similar):
         "service_improvements": list(
             Recommendation.objects.service_improvements()
             .filter(decision__in=published)
-            .select_related("decision")
+            .select_related("decision__category")
             .order_by("-decision__decided")
         ),
         "published_decisions": list(published.order_by("-decided", "reference")[:50]),
@@ -315,7 +315,9 @@ SLUG_RE = re.compile(r"^[a-z0-9-]{1,100}$")
 
 
 def compare(request: HttpRequest, council_type: str, year: str):
-    if council_type not in CouncilType.values:
+    types = computed.council_types(request)
+    this_type = next((t for t in types if t.slug == council_type), None)
+    if this_type is None:
         raise Http404("No such council type.")
     choice = choose_year(request, year)
     statistic = _statistic(request)
@@ -334,9 +336,8 @@ def compare(request: HttpRequest, council_type: str, year: str):
         "councils/compare.html",
         {
             "choice": choice,
-            "council_type": council_type,
-            "council_type_label": CouncilType(council_type).label,
-            "council_types": CouncilType.choices,
+            "council_type": this_type,
+            "council_types": types,
             "statistic": statistic,
             "statistics": list(Statistic),
             "table": table,
@@ -399,7 +400,9 @@ def map_geometry(request: HttpRequest, name: str):
 
 
 def methodology(request: HttpRequest):
-    return render(request, "councils/methodology.html")
+    return render(
+        request, "councils/methodology.html", {"council_types": computed.council_types(request)}
+    )
 
 
 def search(request: HttpRequest):
@@ -413,7 +416,9 @@ def search(request: HttpRequest):
             if code is None:
                 message = f"We could not find the postcode {postcode}. Check it and try again."
             else:
-                district = Council.objects.with_code(code).select_related("county").first()
+                district = (
+                    Council.objects.with_code(code).select_related("type", "county__type").first()
+                )
                 results = [c for c in (district, district and district.county) if c]
         elif _looks_like_postcode(query):
             message = f"“{query}” is not a full postcode. Enter a postcode like NG17 8DA."
@@ -452,7 +457,7 @@ SEARCH_MAX_WORDS = 8  # more than any council's name has; each word is a conditi
 
 def _name_search(query: str):
     words = [w for w in re.split(r"[\s,]+", query.lower()) if w and w not in _NOISE_WORDS]
-    councils = Council.objects.all()
+    councils = Council.objects.select_related("type")
     for word in (words or query.lower().split())[:SEARCH_MAX_WORDS]:
         councils = councils.filter(Q(official_name__icontains=word) | Q(name__icontains=word))
     return councils.order_by("ceased_on", "name")[:30]
@@ -488,13 +493,13 @@ def year_review(request: HttpRequest, year: str):
     by_type = [
         {
             "type": council_type,
-            "label": label,
             "figures": {
-                s.value: tables.figure_cell(stats.by_type[council_type].get(s)) for s in Statistic
+                s.value: tables.figure_cell(stats.by_type[council_type.slug].get(s))
+                for s in Statistic
             },
         }
-        for council_type, label in CouncilType.choices
-        if council_type in stats.by_type
+        for council_type in computed.council_types(request)
+        if council_type.slug in stats.by_type
     ]
     return render(
         request,
@@ -517,7 +522,7 @@ def year_review(request: HttpRequest, year: str):
                 "categories": [c.category for c in categories],
                 "received": [c.received for c in categories],
                 "uphold": [c.uphold.percent for c in categories],
-                "types": [t["label"] for t in by_type],
+                "types": [t["type"].name for t in by_type],
                 "type_uphold": [
                     t["figures"]["uphold_rate"].value and float(t["figures"]["uphold_rate"].value)
                     for t in by_type
@@ -545,7 +550,7 @@ def sitemap(request: HttpRequest):
     urls = [reverse("home"), reverse("methodology")]
     for y in years:
         urls.append(reverse("year", args=[y.label]))
-        urls += [reverse("compare", args=[t, y.label]) for t in CouncilType.values]
+        urls += [reverse("compare", args=[t, y.label]) for t in CouncilType.SLUGS]
     urls += [reverse("council", args=[slug]) for slug in councils]
     return render(
         request, "sitemap.xml", {"urls": [base + u for u in urls]}, content_type="application/xml"

@@ -1,7 +1,7 @@
 """Generating a year's letters: freeze each council's figures and render its PDF.
 
 Statistics are computed once for the whole year (`year_statistics`, four queries) and the counts
-by category and outcome in two grouped queries, whatever the number of councils. Each letter is
+by category and outcome in three queries, whatever the number of councils. Each letter is
 saved with its PDF in one statement, so a stopped run keeps what it finished and the next
 run carries on with the councils still missing.
 """
@@ -16,7 +16,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from councils import dataversion
-from councils.models import Category, Council, CouncilType, Decision, Outcome, ReportingYear
+from councils.models import Category, Council, Decision, Outcome, ReportingYear
 from councils.statistics import (
     CouncilFigures,
     CouncilYearCounts,
@@ -36,11 +36,6 @@ KEY_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
 
 Progress = Callable[[int, int], None]  # (done, total)
 
-NO_COUNTS = CouncilYearCounts(
-    received_by_category=dict.fromkeys(Category.values, 0),
-    decided_by_outcome=dict.fromkeys(Outcome.values, 0),
-)
-
 
 @dataclass
 class GenerationResult:
@@ -55,8 +50,9 @@ class GenerationResult:
 
 
 def year_counts(year: ReportingYear) -> dict[int, CouncilYearCounts]:
-    """`council_year_counts` for every council at once: two grouped queries."""
-    received: dict[int, dict[str, int]] = defaultdict(dict)
+    """`council_year_counts` for every council at once (all zero for one not in it): two grouped
+    queries and the categories."""
+    received: dict[int, dict[int, int]] = defaultdict(dict)
     for council_id, category, n in (
         Decision.objects.received_in(year)
         .order_by()
@@ -74,13 +70,20 @@ def year_counts(year: ReportingYear) -> dict[int, CouncilYearCounts]:
         .values_list("council_id", "outcome", "n")
     ):
         decided[council_id][outcome] = n
-    return {
-        council_id: CouncilYearCounts(
-            received_by_category={c: received[council_id].get(c, 0) for c in Category.values},
+    counted = {category_id for by_category in received.values() for category_id in by_category}
+    categories = [c for c in Category.objects.all() if c.is_used_in(year.label) or c.pk in counted]
+
+    def counts(council_id: int | None) -> CouncilYearCounts:
+        return CouncilYearCounts(
+            received_by_category={c.name: received[council_id].get(c.pk, 0) for c in categories},
             decided_by_outcome={o: decided[council_id].get(o, 0) for o in Outcome.values},
         )
-        for council_id in received.keys() | decided.keys()
-    }
+
+    found = defaultdict(lambda: counts(None))
+    found.update(
+        {council_id: counts(council_id) for council_id in received.keys() | decided.keys()}
+    )
+    return found
 
 
 def _rate(rate: Rate) -> dict:
@@ -126,8 +129,8 @@ def build_snapshot(
         "council": {
             "name": str(council),
             "code": council.code,
-            "type": council.type,
-            "type_label": CouncilType(council.type).label,
+            "type": council.type_id,
+            "type_label": council.type.name,
         },
         "year": {"label": year.label, "period": year.period},
         "letter_date": template.letter_date.isoformat(),
@@ -178,7 +181,9 @@ def generate_letters(
     # Chosen councils are generated even if their figures have since gone (all zero then).
     wanted = set(stats.councils) if council_ids is None else set(council_ids)
     counts = year_counts(year)
-    councils = sorted(Council.objects.filter(pk__in=wanted), key=lambda c: c.name)
+    councils = sorted(
+        Council.objects.filter(pk__in=wanted).select_related("type"), key=lambda c: c.name
+    )
     existing = {
         letter.council_id: letter
         for letter in Letter.objects.filter(template=template, council_id__in=wanted).defer("pdf")
@@ -204,7 +209,7 @@ def generate_letters(
             else:
                 result.regenerated += 1
             figures = stats.for_council(council.pk)
-            _generate(letter, template, council, figures, counts.get(council.pk, NO_COUNTS), user)
+            _generate(letter, template, council, figures, counts[council.pk], user)
         if progress:
             progress(index + 1, total)
     if result.created or result.regenerated:

@@ -1,8 +1,10 @@
 import datetime
+import importlib
 import os
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 
 from councils import computed
@@ -20,6 +22,22 @@ def _clear_cache():
     yield
     cache.clear()
     computed.memo.clear()
+
+
+def restore_seeded_rows() -> None:
+    """Put back the council types and categories migration 0005 adds, if a transactional
+    test's flush (at its end) removed them: every council and decision needs them."""
+    if not CouncilType.objects.exists():
+        migration = importlib.import_module("councils.migrations.0005_council_types_and_categories")
+        migration.add_types_and_categories(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        restore_seeded_rows()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import itertools
 import factory
 
 from councils.models import (
+    Category,
     Council,
     CouncilType,
     Decision,
@@ -25,22 +26,24 @@ def _code(prefix: str) -> str:
     return f"{prefix}{900000 + next(_codes):06d}"
 
 
-_PREFIX = {
-    CouncilType.UNITARY: "E06",
-    CouncilType.DISTRICT: "E07",
-    CouncilType.METROPOLITAN: "E08",
-    CouncilType.LONDON: "E09",
-    CouncilType.COUNTY: "E10",
-}
+def _slug(council_type: CouncilType | str | None) -> str:
+    return getattr(council_type, "pk", council_type) or CouncilType.DISTRICT
 
 
 class CouncilFactory(factory.django.DjangoModelFactory):
+    """`CouncilFactory(type=CouncilType.DISTRICT)`: the type by its slug (the rows exist)."""
+
     class Meta:
         model = Council
         django_get_or_create = ("code",)
+        exclude = ["type"]
 
-    type = CouncilType.DISTRICT
-    code = factory.LazyAttribute(lambda o: _code(_PREFIX[o.type]))
+    type = None  # a slug or CouncilType; by default the code's type, else a district
+    code = factory.LazyAttribute(lambda o: _code(CouncilType.PREFIXES[_slug(o.type)]))
+    # Given only a code, the type follows from it (the database checks they agree).
+    type_id = factory.LazyAttribute(
+        lambda o: _slug(o.type) if o.type else CouncilType.from_code(o.code)
+    )
     name = factory.Sequence(lambda n: f"Testshire {n}")
     official_name = factory.LazyAttribute(lambda o: f"{o.name} Council")
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
@@ -73,10 +76,18 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Decision
+        exclude = ["category"]
 
     reference = factory.Sequence(lambda n: f"23 {n // 1000:03d} {n % 1000:03d}")
     council = factory.SubFactory(CouncilFactory)
-    category = "Housing"
+    category = Category.HOUSING  # a name or a Category
+    category_id = factory.LazyAttribute(
+        lambda o: (
+            o.category.pk
+            if isinstance(o.category, Category)
+            else Category.objects.get(name=o.category).pk
+        )
+    )
     received = factory.LazyAttribute(
         lambda o: (o.decided or datetime.date(2023, 9, 1)) - datetime.timedelta(days=60)
     )

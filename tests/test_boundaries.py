@@ -280,7 +280,7 @@ def _council(code: str, name: str, **fields) -> Council:
         code=code,
         name=name,
         official_name=f"{name} Council",
-        type=CouncilType.from_code(code),
+        type_id=CouncilType.from_code(code),
         **fields,
     )
 

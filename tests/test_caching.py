@@ -331,7 +331,7 @@ class TestEveryChangeBumpsTheVersion:
         assert '"year": "2024-25"' in client.get("/").content.decode()
 
     def test_seeding_and_clearing_demo_data_bump_and_the_banner_follows(self, client):
-        for council_type in CouncilType.values:
+        for council_type in CouncilType.SLUGS:
             CouncilFactory(type=council_type)
         version = dataversion.current()
         seed_demo_data("2023-24", "2023-24", scale=0.05)

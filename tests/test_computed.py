@@ -136,8 +136,9 @@ class TestPages:
         for council in [ashdale, *others]:
             client.get(f"/councils/{council.slug}/")
         # Expected: the data version, the visible years, the current councils (for the map's
-        # table, new); not the statistics' four queries (kept since the council pages).
-        with django_assert_num_queries(3):
+        # table, new), the council types (pushed out too); not the statistics' four queries
+        # (kept since the council pages).
+        with django_assert_num_queries(4):
             client.get("/")
 
     def test_nothing_is_kept_when_computed_seconds_is_0(self, client, ashdale, settings):

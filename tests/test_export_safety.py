@@ -19,6 +19,7 @@ import pytest
 import yaml
 from django.apps import apps
 from django.contrib.admin import site
+from django.core.validators import RegexValidator
 from django.db import models
 from django.forms import BooleanField
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -91,12 +92,14 @@ def _part_values(regex: re.Pattern, name: str) -> list[str]:
 
 def _free_text(field: models.Field) -> bool:
     """Text anyone can type. Choices hold only their choices; unique fields (codes, references,
-    year labels), slugs and e-mail addresses are checked for their shape on the way in."""
+    year labels), slugs, e-mail addresses and fields with a pattern (a category's years) are
+    checked for their shape on the way in."""
     return (
         isinstance(field, models.CharField | models.TextField)
         and not isinstance(field, models.SlugField | models.EmailField)
         and not field.choices
         and not field.unique
+        and not any(isinstance(v, RegexValidator) for v in field.validators)
     )
 
 

@@ -198,7 +198,7 @@ KILLED_IMPORT = textwrap.dedent(
     call_command("migrate", verbosity=0)
     Council.objects.create(
         code="E07000170", name="Ashfield", official_name="Ashfield District Council",
-        slug="ashfield", type="district",
+        slug="ashfield", type_id="district",
     )
     real = QuerySet.bulk_create
 

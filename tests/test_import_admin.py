@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from councils.models import Council, Decision, ImportRecord
+from councils.models import Category, Council, Decision, ImportRecord
 from tests.factories import CouncilFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +194,7 @@ def test_export_from_the_admin_uses_the_import_columns_and_neutralises_formulas(
     Decision.objects.create(
         reference="24 000 009",
         council=ashfield,
-        category="Housing",
+        category=Category.objects.get(name="Housing"),
         received="2023-05-14",
         summary='=HYPERLINK("http://example.com")',
     )

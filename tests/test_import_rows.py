@@ -167,7 +167,7 @@ def test_names_are_matched_whatever_their_case_spacing_and_ampersands(ashfield):
     result = import_rows("decisions", [row | {"remedied_by_council": ""} for row in rows])
 
     assert not result.problems
-    stored = dict(Decision.objects.values_list("reference", "category"))
+    stored = dict(Decision.objects.values_list("reference", "category__name"))
     assert stored["24 000 001"] == "Environmental services, public protection and regulation"
     assert stored["24 000 002"] == "Education and children's services"
     assert Decision.objects.get(reference="24 000 003").outcome == "Incomplete/Invalid"
@@ -385,7 +385,7 @@ def test_councils_are_created_with_a_slug_and_a_district_may_name_a_county_above
 
     assert not result.problems
     ashfield = Council.objects.get(code="E07000170")
-    assert (ashfield.slug, ashfield.county.code, ashfield.type) == (
+    assert (ashfield.slug, ashfield.county.code, ashfield.type_id) == (
         "ashfield",
         "E10000024",
         CouncilType.DISTRICT,

@@ -123,7 +123,7 @@ class TestYearStatisticsFiles:
     def test_csv_round_trips_to_the_statistics(self, client, year, scenario):
         # More councils with varied counts, so the comparison is not only the hand-worked four.
         for n in range(1, 8):
-            council = CouncilFactory(type=CouncilType.values[n % 5])
+            council = CouncilFactory(type=CouncilType.SLUGS[n % 5])
             _decisions(council, Outcome.UPHELD, n, remedied_by_council=n % 2 == 0)
             _decisions(council, Outcome.NOT_UPHELD, 3 * n)
             PopulationFactory(council=council, year=year, population=37_000 * n)
@@ -441,7 +441,7 @@ class TestConditionalRequests:
 
 
 def _add_data(year, councils_per_type: int, decisions_each: int) -> None:
-    for council_type in CouncilType.values:
+    for council_type in CouncilType.SLUGS:
         for _ in range(councils_per_type):
             council = CouncilFactory(type=council_type)
             PopulationFactory(council=council, year=year)

@@ -175,7 +175,7 @@ class TestMapGeometry:
 
 
 def _add_councils_with_data(year, per_type, decisions_each):
-    for council_type in CouncilType.values:
+    for council_type in CouncilType.SLUGS:
         for _ in range(per_type):
             council = CouncilFactory(type=council_type)
             PopulationFactory(council=council, year=year)
@@ -187,13 +187,13 @@ def _add_councils_with_data(year, per_type, decisions_each):
 @pytest.mark.parametrize(
     "url, ceiling",
     [
-        # visible years, statistics (4), current councils, demo banner (2)
-        ("/", 8),
-        # visible years, statistics (4), demo banner (2)
-        ("/compare/district/2023-24/", 7),
-        # visible years, statistics (4), categories (2), demo banner (2)
-        ("/years/2023-24/", 9),
-        ("/methodology/", 2),  # demo banner
+        # visible years, statistics (4), current councils, council types, demo banner (2)
+        ("/", 9),
+        # council types, visible years, statistics (4), demo banner (2)
+        ("/compare/district/2023-24/", 8),
+        # visible years, statistics (4), categories, revisions, council types, demo banner (2)
+        ("/years/2023-24/", 10),
+        ("/methodology/", 3),  # council types, demo banner (2)
         ("/sitemap.xml", 3),  # data version (page cache), public years, council slugs
     ],
 )

@@ -93,7 +93,7 @@ def snapshot() -> tuple[dict, list, dict]:
 def test_seeding_writes_demo_rows_that_follow_the_rules(councils):
     output = seed("--scale", "2")
 
-    decisions = list(Decision.objects.select_related("council"))
+    decisions = list(Decision.objects.select_related("council", "category"))
     assert len(decisions) > 1000
     assert all(d.demo and d.reference.startswith("DEMO-") and d.summary for d in decisions)
     assert "decisions" in output and "2024-25" in output
@@ -115,7 +115,7 @@ def test_seeding_writes_demo_rows_that_follow_the_rules(councils):
     # Categories follow what each type of council does.
     by_type: dict[str, set[str]] = {}
     for d in decisions:
-        by_type.setdefault(d.council.type, set()).add(d.category)
+        by_type.setdefault(d.council.type_id, set()).add(d.category.name)
     assert Category.HOUSING not in by_type[CouncilType.COUNTY]
     assert not {Category.ADULT_CARE, Category.EDUCATION} & by_type[CouncilType.DISTRICT]
 

@@ -223,7 +223,7 @@ class TestYearStatistics:
 @pytest.mark.django_db
 def test_whole_year_uses_four_queries_at_any_volume(django_assert_num_queries, year):
     def add(councils_per_type, decisions_each):
-        for council_type in CouncilType.values:
+        for council_type in CouncilType.SLUGS:
             for _ in range(councils_per_type):
                 council = CouncilFactory(type=council_type)
                 PopulationFactory(council=council, year=year)

@@ -248,7 +248,8 @@ def test_dates_stored_as_numbers_reach_the_row_cleaning_unchanged(monkeypatch, a
     assert (dataset[0][3], type(dataset[0][3])) == (45060, int)
     assert dataset[0][4] == datetime.datetime(2023, 9, 1)
     RESOURCES["decisions"]().import_data(dataset, dry_run=True)
-    assert seen == [45060, datetime.datetime(2023, 9, 1)]
+    # The category cell reads the dates too (for the row's year): the same raw values.
+    assert set(seen) == {45060, datetime.datetime(2023, 9, 1)}
 
 
 def hide_rows_3_and_5(book):
