@@ -2,8 +2,9 @@
 
     python bench/migration_figures.py [--before REV] [--database-url URL] [--scale 1]
 
-1. Extracts the code at REV (default: where this branch left main) into a temporary folder,
-   migrates a fresh database with it, loads the 317 councils and seeds the demo data, as
+1. Extracts the code at REV (default: the commit before the newest migration was added; give
+   the last release for a range of migrations) into a temporary folder, migrates a fresh
+   database with it, loads the 317 councils and seeds the demo data, as
    `make run` does (`load_councils`, `seed_demo`).
 2. Downloads `/data/<year>/statistics.csv` and `/data/<year>/categories.csv` for every
    published year with that code.
@@ -63,9 +64,16 @@ def script(cwd: Path, env: dict, code: str, out: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_before = subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=HERE, capture_output=True, text=True
+    # The commit before the newest migration of either app was added: what a database to be
+    # migrated forward was last migrated with.
+    newest = max(HERE.glob("*/migrations/0*.py"), key=lambda path: path.name)
+    added = subprocess.run(
+        ["git", "log", "-1", "--format=%H", "--diff-filter=A", "--", str(newest)],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
+    default_before = f"{added}^" if added else "HEAD"
     parser.add_argument(
         "--before", default=default_before, help="git revision before (%(default)s)"
     )
