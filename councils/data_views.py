@@ -150,37 +150,42 @@ def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpRespon
     )
 
 
+def _year_file(public_years, year: str, fmt: str, name: str, columns, rows_for) -> HttpResponse:
+    """A public year's file, `rows_for(reporting_year)` in `columns`, or a plain-text 404."""
+    reporting_year = find_year(public_years, year)
+    if reporting_year is None:
+        return _not_found(f"There are no published figures for the year {year!r}.")
+    return download(fmt, columns, rows_for(reporting_year), f"{name}-{year}")
+
+
 @public_open_data()
 def year_statistics_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
-    reporting_year = find_year(public_years, year)
-    if reporting_year is None:
-        return _not_found(f"There are no published figures for the year {year!r}.")
-    rows = year_rows(computed.year_statistics(request, reporting_year))
-    return download(fmt, STATISTICS_COLUMNS, rows, f"council-statistics-{year}")
+    def rows(reporting_year):
+        return year_rows(computed.year_statistics(request, reporting_year))
+
+    return _year_file(public_years, year, fmt, "council-statistics", STATISTICS_COLUMNS, rows)
 
 
 @public_open_data()
 def year_categories_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
-    reporting_year = find_year(public_years, year)
-    if reporting_year is None:
-        return _not_found(f"There are no published figures for the year {year!r}.")
-    rows = category_rows(category_statistics(reporting_year), reporting_year.label)
-    return download(fmt, CATEGORY_COLUMNS, rows, f"categories-{year}")
+    def rows(reporting_year):
+        return category_rows(category_statistics(reporting_year), reporting_year.label)
+
+    return _year_file(public_years, year, fmt, "categories", CATEGORY_COLUMNS, rows)
 
 
 @public_open_data()
 def year_revisions_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
-    reporting_year = find_year(public_years, year)
-    if reporting_year is None:
-        return _not_found(f"There are no published figures for the year {year!r}.")
-    rows = revision_rows(revisions.year_revisions(reporting_year))
-    return download(fmt, REVISION_COLUMNS, rows, f"revisions-{year}")
+    def rows(reporting_year):
+        return revision_rows(revisions.year_revisions(reporting_year))
+
+    return _year_file(public_years, year, fmt, "revisions", REVISION_COLUMNS, rows)
 
 
 @public_open_data()
