@@ -109,6 +109,8 @@ def storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _freeze(response: HttpResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
+    if not getattr(response, "is_rendered", True):  # a TemplateResponse (the sitemap's view)
+        response.render()
     return response.status_code, response.content, list(response.items())
 
 

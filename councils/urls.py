@@ -33,6 +33,5 @@ urlpatterns = [
     path("years/<str:year>/", cache_public_page(views.year_review), name="year"),
     path("methodology/", cache_public_page(views.methodology), name="methodology"),
     path("map/<str:name>", require_safe(views.map_geometry), name="map-geometry"),
-    path("sitemap.xml", cache_public_page(views.sitemap), name="sitemap"),
     path("robots.txt", require_safe(views.robots), name="robots"),
 ]

@@ -541,17 +541,3 @@ def robots(request: HttpRequest):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-
-
-def sitemap(request: HttpRequest):
-    years = list(ReportingYear.objects.public())
-    councils = Council.objects.values_list("slug", flat=True)
-    base = request.build_absolute_uri("/").rstrip("/")
-    urls = [reverse("home"), reverse("methodology")]
-    for y in years:
-        urls.append(reverse("year", args=[y.label]))
-        urls += [reverse("compare", args=[t, y.label]) for t in CouncilType.SLUGS]
-    urls += [reverse("council", args=[slug]) for slug in councils]
-    return render(
-        request, "sitemap.xml", {"urls": [base + u for u in urls]}, content_type="application/xml"
-    )

@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from councils import sitemaps as council_sitemaps
+from councils.caching import cache_public_page
+from letters.sitemaps import PublishedLetters
 from ombudsman.health import healthz
 
 urlpatterns = [
@@ -10,5 +14,11 @@ urlpatterns = [
     path("api/", include("councils.api_urls")),
     path("data/", include("councils.data_urls")),
     path("letters/", include("letters.urls")),
+    path(
+        "sitemap.xml",
+        cache_public_page(sitemap, params=("p",)),  # p: the framework's page number
+        {"sitemaps": {**council_sitemaps.SECTIONS, "letters": PublishedLetters}},
+        name="sitemap",
+    ),
     path("", include("councils.urls")),
 ]

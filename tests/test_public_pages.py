@@ -153,6 +153,9 @@ class TestSearch:
 def test_sitemap_lists_public_pages_of_published_years_only(client, data):
     body = client.get("/sitemap.xml").content.decode()
     assert "/councils/kent/" in body and "/compare/london/2023-24/" in body
+    assert "/councils/kent/2023-24/" in body and "/years/2023-24/" in body
+    for page in ("/", "/methodology/", "/data/", "/api/"):
+        assert f"<loc>http://testserver{page}</loc>" in body
     assert "2024-25" not in body
 
 
@@ -194,7 +197,9 @@ def _add_councils_with_data(year, per_type, decisions_each):
         # visible years, statistics (4), categories, revisions, council types, demo banner (2)
         ("/years/2023-24/", 10),
         ("/methodology/", 3),  # council types, demo banner (2)
-        ("/sitemap.xml", 3),  # data version (page cache), public years, council slugs
+        # data version (page cache), public years (years section), public years and council
+        # slugs (councils section), published letters
+        ("/sitemap.xml", 5),
     ],
 )
 def test_page_query_ceilings_hold_at_ten_times_the_data(

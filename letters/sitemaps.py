@@ -1,0 +1,13 @@
+"""Published letters, as a section of the sitemap (joined in `ombudsman.urls`)."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sitemaps import Sitemap
+
+from letters.access import visible_letters
+
+
+class PublishedLetters(Sitemap):
+    def items(self):
+        # What a member of the public may see: embargoed letters stay out.
+        letters = visible_letters(AnonymousUser()).select_related("council", "template__year")
+        return letters.order_by("council__name", "template__year__label")
