@@ -451,27 +451,3 @@ def write_geography(
 
 def _centroids(areas: Mapping[str, shapely.Geometry]) -> dict[str, tuple[float, float]]:
     return {code: (area.centroid.x, area.centroid.y) for code, area in areas.items()}
-
-
-@functools.lru_cache(maxsize=8)
-def _read_json(path: Path, mtime_ns: int) -> dict[str, Any]:
-    # mtime_ns is part of the cache key: a rebuilt file is read again.
-    return json.loads(path.read_bytes())
-
-
-def _load(path: Path) -> dict[str, Any] | None:
-    try:
-        mtime_ns = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-    return _read_json(path, mtime_ns)
-
-
-def load_geojson(layer: str) -> dict[str, Any] | None:
-    """A layer's FeatureCollection (shared, do not mutate); None until the boundaries are built."""
-    return _load(layer_path(layer))
-
-
-def load_hexes() -> dict[str, Any] | None:
-    """The hex layouts (see `councils.hexmap`); None until the boundaries are built."""
-    return _load(layer_path(HEXES))

@@ -63,11 +63,6 @@ def current() -> int:
     return state().version
 
 
-def changed_at() -> datetime.datetime:
-    """When the data last changed (for Last-Modified); `NEVER` before the first bump."""
-    return state().changed_at
-
-
 def bump() -> int:
     """Increase the data version by one, note the time, and return the new version.
 

@@ -123,10 +123,6 @@ class Council(models.Model):
     def get_absolute_url(self):
         return f"/councils/{self.slug}/"
 
-    @property
-    def is_current(self) -> bool:
-        return self.ceased_on is None
-
 
 class PreviousCode(models.Model):
     """A GSS code a council used before (e.g. Sheffield E08000019 before E08000039)."""
@@ -311,24 +307,27 @@ class Compliance(models.TextChoices):
 COMPLIED_OUTCOMES = (Compliance.COMPLIED, Compliance.COMPLIED_LATE)
 
 
-def _in_range(field: str, start: datetime.date, end: datetime.date) -> Q:
-    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+def _in_years(field: str, years: tuple[ReportingYear, ...]) -> Q:
+    """A date column from the first of `years`' starts to the last of their ends."""
+    return Q(
+        **{f"{field}__gte": min(y.start for y in years), f"{field}__lte": max(y.end for y in years)}
+    )
 
 
 class DecisionQuerySet(models.QuerySet):
-    def received_in(self, year: ReportingYear):
+    # Each takes one year or several (the statistics read every year in one query).
+
+    def received_in(self, *years: ReportingYear):
         """Complaints received: counted in the year of their received date."""
-        return self.filter(_in_range("received", year.start, year.end))
+        return self.filter(_in_years("received", years))
 
-    def decided_in(self, year: ReportingYear):
+    def decided_in(self, *years: ReportingYear):
         """Decisions made (and every statistic but compliance): the year of the decision date."""
-        return self.filter(_in_range("decided", year.start, year.end))
+        return self.filter(_in_years("decided", years))
 
-    def compliance_recorded_in(self, year: ReportingYear):
+    def compliance_recorded_in(self, *years: ReportingYear):
         """Compliance outcomes: the year of the compliance date, often later than the decision."""
-        return self.filter(_in_range("compliance_date", year.start, year.end)).exclude(
-            compliance=""
-        )
+        return self.filter(_in_years("compliance_date", years)).exclude(compliance="")
 
     def decided(self):
         return self.filter(decided__isnull=False)

@@ -294,9 +294,6 @@ class YearStatistics:
     def for_council(self, council_id: int) -> CouncilFigures | None:
         return self.councils.get(council_id)
 
-    def sorted_by_name(self) -> list[CouncilFigures]:
-        return sorted(self.councils.values(), key=lambda c: c.council.name)
-
 
 def _year_bucket(field_name: str, years: Sequence[ReportingYear]) -> Case:
     """SQL CASE giving the reporting-year label of a date column (NULL outside the years)."""
@@ -309,12 +306,6 @@ def _year_bucket(field_name: str, years: Sequence[ReportingYear]) -> Case:
         ),
         default=Value(None),
         output_field=CharField(),
-    )
-
-
-def _date_window(field_name: str, years: Sequence[ReportingYear]) -> Q:
-    return Q(**{f"{field_name}__gte": min(y.start for y in years)}) & Q(
-        **{f"{field_name}__lte": max(y.end for y in years)}
     )
 
 
@@ -332,7 +323,7 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
     counts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
 
     investigations = (
-        Decision.objects.filter(_date_window("decided", years))
+        Decision.objects.decided_in(*years)
         .investigated()
         .annotate(bucket=_year_bucket("decided", years))
         .exclude(bucket=None)
@@ -350,8 +341,7 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
         )
 
     compliance = (
-        Decision.objects.filter(_date_window("compliance_date", years))
-        .exclude(compliance="")
+        Decision.objects.compliance_recorded_in(*years)
         .annotate(bucket=_year_bucket("compliance_date", years))
         .exclude(bucket=None)
         .order_by()
@@ -424,11 +414,6 @@ class TrendPoint:
     figures: Figures | None  # None: the council had no data or population that year
     similar: Figures
     national: Figures
-
-
-def council_trend(council: Council, years: Iterable[ReportingYear]) -> list[TrendPoint]:
-    """One council against its type average for every given year, oldest first (four queries)."""
-    return trend_points(council, statistics_for_years(years))
 
 
 def trend_points(council: Council, per_year: Mapping[str, YearStatistics]) -> list[TrendPoint]:

@@ -1,8 +1,6 @@
 """Council areas from postcodes, official boundary imports and the files the map reads."""
 
 import json
-import os
-import time
 from io import StringIO
 from pathlib import Path
 
@@ -24,6 +22,11 @@ GRID = Grid(x0=0, y0=0, cell=1_000, width=12, height=8)
 # A grid reference in Kirkby-in-Ashfield (Nottinghamshire), OS grid metres.
 ASHFIELD_EASTING, ASHFIELD_NORTHING = 450_300, 356_300
 ENGLAND_LON_LAT = (-6.5, 49.8, 1.8, 55.9)  # Scilly to Lowestoft, the Lizard to Berwick
+
+
+def built(layer: str) -> dict:
+    """A file `build_boundaries` wrote, as JSON."""
+    return json.loads(boundaries.layer_path(layer).read_bytes())
 
 
 def _points(*rows: tuple[str, float, float]) -> LabelledPoints:
@@ -241,35 +244,23 @@ def test_write_geography_writes_both_layers_and_the_hexes(geography_dir: Path):
         "hexes.json",
     ]
 
-    lower = boundaries.load_geojson(boundaries.LOWER_TIER)
+    lower = built(boundaries.LOWER_TIER)
     assert [f["id"] for f in lower["features"]] == [C, A, B]
-    counties = boundaries.load_geojson(boundaries.COUNTIES)
+    counties = built(boundaries.COUNTIES)
     assert [f["id"] for f in counties["features"]] == [COUNTY]
     for feature in lower["features"] + counties["features"]:
         min_x, min_y, max_x, max_y = shapely.bounds(shapely.geometry.shape(feature["geometry"]))
         assert ENGLAND_LON_LAT[0] < min_x < max_x < ENGLAND_LON_LAT[2]
         assert ENGLAND_LON_LAT[1] < min_y < max_y < ENGLAND_LON_LAT[3]
 
-    hexes = boundaries.load_hexes()["layouts"]
+    hexes = built(boundaries.HEXES)["layouts"]
     assert set(hexes[boundaries.LOWER_TIER]) == {A, B, C}
     assert set(hexes[boundaries.UPPER_TIER]) == {C, COUNTY}
 
 
-def test_load_geojson_is_none_before_a_build_and_rereads_a_rebuilt_file(geography_dir: Path):
-    assert boundaries.load_geojson(boundaries.LOWER_TIER) is None
-    path = boundaries.layer_path(boundaries.LOWER_TIER)
-    boundaries.write_json(path, {"type": "FeatureCollection", "features": []})
-    first = boundaries.load_geojson(boundaries.LOWER_TIER)
-    assert first is boundaries.load_geojson(boundaries.LOWER_TIER)  # cached
-    boundaries.write_json(path, {"type": "FeatureCollection", "features": [], "v": 2})
-    later = time.time() + 5  # a new mtime even on a coarse-grained file system
-    os.utime(path, (later, later))
-    assert boundaries.load_geojson(boundaries.LOWER_TIER)["v"] == 2
-
-
 def test_unknown_layer_is_refused():
     with pytest.raises(ValueError, match="unknown map layer"):
-        boundaries.load_geojson("wards")
+        boundaries.layer_path("wards")
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -324,12 +315,12 @@ def test_import_boundaries_writes_the_layers(register, geography_dir: Path, tmp_
     assert "Read 3 English council areas" in out.getvalue()
     assert "1 features outside England skipped" in out.getvalue()
     assert err.getvalue() == ""
-    assert [f["id"] for f in boundaries.load_geojson(boundaries.LOWER_TIER)["features"]] == [
+    assert [f["id"] for f in built(boundaries.LOWER_TIER)["features"]] == [
         C,
         A,
         B,
     ]
-    county = boundaries.load_geojson(boundaries.COUNTIES)["features"]
+    county = built(boundaries.COUNTIES)["features"]
     assert [f["id"] for f in county] == [COUNTY]
     area = shapely.geometry.shape(county[0]["geometry"])
     assert area.is_valid and area.geom_type == "Polygon"  # the two districts merged
@@ -365,7 +356,7 @@ def test_import_boundaries_accepts_a_councils_previous_code(
         tmp_path, _feature("E07000900", 0, 0), _feature(B, 1, 0), _feature(C, 0, 1)
     )
     call_command("import_boundaries", str(file), "--code-property", "LAD24CD", stdout=StringIO())
-    assert A in {f["id"] for f in boundaries.load_geojson(boundaries.LOWER_TIER)["features"]}
+    assert A in {f["id"] for f in built(boundaries.LOWER_TIER)["features"]}
 
 
 def test_import_boundaries_refuses_grid_metres_without_a_crs(register, tmp_path: Path):
@@ -387,10 +378,10 @@ def test_full_build_from_the_postcode_directory(db, geography_dir: Path):
     call_command("build_boundaries", stdout=out, stderr=StringIO())
     assert "Wrote the geography files" in out.getvalue()
 
-    lower = boundaries.load_geojson(boundaries.LOWER_TIER)["features"]
+    lower = built(boundaries.LOWER_TIER)["features"]
     assert {f["id"] for f in lower} == boundaries.register_lower_tier_codes()
     assert len(lower) == 296
-    counties = boundaries.load_geojson(boundaries.COUNTIES)["features"]
+    counties = built(boundaries.COUNTIES)["features"]
     assert len(counties) == Council.objects.current().filter(type=CouncilType.COUNTY).count() == 21
 
     areas = {f["id"]: shapely.geometry.shape(f["geometry"]) for f in lower + counties}
@@ -402,6 +393,6 @@ def test_full_build_from_the_postcode_directory(db, geography_dir: Path):
     assert areas["E07000170"].contains(ashfield)  # Ashfield
     assert areas["E10000024"].contains(ashfield)  # Nottinghamshire
 
-    hexes = boundaries.load_hexes()["layouts"]
+    hexes = built(boundaries.HEXES)["layouts"]
     assert len(hexes[boundaries.LOWER_TIER]) == 296
     assert len(hexes[boundaries.UPPER_TIER]) == 21 + 63 + 36 + 33

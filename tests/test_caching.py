@@ -352,11 +352,13 @@ class TestEveryChangeBumpsTheVersion:
 
 class TestChangedAt:
     def test_bump_records_when_and_last_modified_follows(self, client, ashdale):
-        assert dataversion.changed_at() == dataversion.NEVER
+        assert dataversion.state().changed_at == dataversion.NEVER
         dataversion.bump()
-        assert dataversion.changed_at() == datetime.datetime(2024, 9, 1, 12, tzinfo=datetime.UTC)
+        assert dataversion.state().changed_at == datetime.datetime(
+            2024, 9, 1, 12, tzinfo=datetime.UTC
+        )
         first = client.get("/data/2023-24/statistics.csv")["Last-Modified"]
-        assert first == http_date(dataversion.changed_at().timestamp())
+        assert first == http_date(dataversion.state().changed_at.timestamp())
         # Two bumps in the same second still give a later Last-Modified.
         dataversion.bump()
         again = client.get("/data/2023-24/statistics.csv", HTTP_IF_MODIFIED_SINCE=first)

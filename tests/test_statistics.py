@@ -13,10 +13,10 @@ from councils.statistics import (
     Rate,
     Statistic,
     Verdict,
-    council_trend,
     council_year_counts,
     round_half_up,
     statistics_for_years,
+    trend_points,
     verdict,
     year_statistics,
 )
@@ -253,7 +253,7 @@ def test_trend_covers_every_year_in_four_queries(django_assert_num_queries):
     _decisions(peer, Outcome.UPHELD, 2, decided=D(2023, 6, 1))
     # Expected queries: investigations, compliance outcomes, populations, councils.
     with django_assert_num_queries(4):
-        trend = council_trend(council, years)
+        trend = trend_points(council, statistics_for_years(years))
     assert [point.year.label for point in trend] == ["2021-22", "2022-23", "2023-24"]
     assert trend[0].figures.uphold.percent == 25
     assert (trend[0].similar.uphold.numerator, trend[0].similar.uphold.base) == (5, 8)
