@@ -194,8 +194,8 @@ def _add_councils_with_data(year, per_type, decisions_each):
         ("/", 9),
         # council types, visible years, statistics (4), demo banner (2)
         ("/compare/district/2023-24/", 8),
-        # visible years, statistics (4), categories, revisions, council types, demo banner (2)
-        ("/years/2023-24/", 10),
+        # visible years, statistics (4), categories (2), revisions, council types, demo banner (2)
+        ("/years/2023-24/", 11),
         ("/methodology/", 3),  # council types, demo banner (2)
         # data version (page cache), public years (years section), public years and council
         # slugs (councils section), published letters

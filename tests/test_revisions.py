@@ -472,7 +472,7 @@ def test_an_embargoed_years_revisions_are_never_public(client, years, councils):
 
 def test_query_ceilings_hold_with_revisions(client, revisions, django_assert_max_num_queries):
     # The ceilings of tests/test_public_pages.py and tests/test_council_page.py.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert "was wrong." in text(client.get("/years/2023-24/"))
     with django_assert_max_num_queries(16):
         assert "was wrong." in text(client.get("/councils/ashdale/2023-24/"))
