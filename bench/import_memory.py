@@ -88,7 +88,12 @@ def to_xlsx(content: bytes, path: Path) -> None:
     sheet.append(header)
     dated = [name in date_columns for name in header]
     for row in reader:
-        sheet.append([_date(cell) if is_date and cell else cell for cell, is_date in zip(row, dated)])
+        sheet.append(
+            [
+                _date(cell) if is_date and cell else cell
+                for cell, is_date in zip(row, dated, strict=True)
+            ]
+        )
     book.save(path)
 
 
@@ -101,7 +106,7 @@ def prepare(args, workdir: Path) -> list[tuple[str, Path]]:
     setup_django(args.database_url, args.rows)
     from django.core.management import call_command
 
-    from councils.models import Category, Council, CouncilType, Decision, Outcome
+    from councils.models import Category, Council, CouncilType, Outcome
 
     call_command("migrate", verbosity=0)
     clean_up()

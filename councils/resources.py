@@ -25,6 +25,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Model, QuerySet, TextChoices
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.fields import Field
@@ -353,6 +354,10 @@ class DataResource(ChunkedImport, SafeResource):
     def before_import(self, dataset, **kwargs):
         self._reset()
         self._total = len(dataset)
+        today = timezone.localdate()
+        for field in self._import_fields:
+            if isinstance(field.widget, DateCell):
+                field.widget.today = today
         self.prepare(dataset)
 
     def get_instance(self, instance_loader, row):
