@@ -66,7 +66,8 @@ PREVIEW_ROWS = 100
 
 def normalise_reference(text: str) -> str:
     """`23  001 234` -> `23 001 234`."""
-    return " ".join(text.split())
+    normal = " ".join(text.split())
+    return text if normal == text else normal  # the file's own string: one copy, not two
 
 
 _AROUND_PUNCTUATION = re.compile(r"\s*([/,])\s*")
