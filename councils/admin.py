@@ -1,3 +1,6 @@
+import copy
+from functools import partial
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -8,7 +11,7 @@ from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from councils import dataversion
+from councils import dataversion, revisions
 from councils.admin_imports import ImportFlows
 from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
 from councils.models import (
@@ -19,6 +22,8 @@ from councils.models import (
     PreviousCode,
     Recommendation,
     ReportingYear,
+    RevisedCouncil,
+    Revision,
 )
 from councils.resources import (
     CouncilResource,
@@ -60,9 +65,67 @@ class DataImportForm(ImportForm):
 
 
 class DataConfirmImportForm(ConfirmImportForm):
-    """The confirm step carries the upload's size along for the import history."""
+    """The confirm step carries the upload's size along for the import history, and asks why
+    when the preview found that the file changes a public year's figures (`revises`)."""
 
     file_size = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
+    revises = forms.CharField(widget=forms.HiddenInput(), required=False)
+    reason = forms.CharField(
+        label="Reason for the revision",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Published with the revision on the year's page and each council's page.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        revises = self.data.get("revises") if self.is_bound else self.initial.get("revises")
+        if revises:
+            self.fields["reason"].required = True
+        else:
+            self.fields["reason"].widget = forms.HiddenInput()
+
+
+class RevisionReasonForm(forms.ModelForm):
+    """An admin edit of a public year's figures must say why (the reason is published)."""
+
+    revision_reason = forms.CharField(
+        label="Reason for the revision",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Needed when the change alters the figures of a published year; published "
+        "with the revision on the year's page and each council's page.",
+    )
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        # Saved in a savepoint that is rolled back: a copy, so the form's instance stays unsaved.
+        impact = revisions.trial(lambda: copy.copy(self.instance).save())
+        try:
+            revisions.required_reason(impact, self.cleaned_data.get("revision_reason"))
+        except revisions.ReasonRequired as error:
+            self.add_error("revision_reason", str(error))
+
+
+class RecordsRevisions:
+    """Staff edits that change a public year's figures record a revision, with the form's reason.
+
+    Measured around the save itself (the form's check was a trial), so the revision names
+    exactly the councils whose figures changed.
+    """
+
+    form = RevisionReasonForm
+
+    def save_model(self, request, obj, form, change):
+        watch = revisions.Watch()
+        super().save_model(request, obj, form, change)
+        impact = watch.impact()
+        if impact:
+            what = f"admin edit of {obj._meta.verbose_name} {obj}"
+            reason = form.cleaned_data.get("revision_reason")
+            revisions.record(impact, reason, user=request.user, change=what)
 
 
 class BumpsDataVersion:
@@ -88,7 +151,7 @@ class BumpsDataVersion:
             dataversion.bump()
 
 
-class DataAdmin(BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
+class DataAdmin(RecordsRevisions, BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
     """Import (preview, then confirm) and export of one of the four import files."""
 
     formats = FORMATS
@@ -112,6 +175,7 @@ class DataAdmin(BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["file_size"] = import_form.cleaned_data["import_file"].size
+            initial["revises"] = import_form.revisions.labels
         return initial
 
     def get_import_data_kwargs(self, **kwargs):
@@ -119,8 +183,12 @@ class DataAdmin(BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
         kwargs = super().get_import_data_kwargs(**kwargs)
         if isinstance(form, DataConfirmImportForm):
             kwargs["file_size"] = form.cleaned_data["file_size"]
+            kwargs["reason"] = form.cleaned_data["reason"]
         elif form is not None:
             kwargs["file_size"] = form.cleaned_data["import_file"].size
+            # The preview's confirm form asks for a reason when the file revises a public year.
+            form.revisions = revisions.NO_IMPACT
+            kwargs["on_revisions"] = partial(setattr, form, "revisions")
         kwargs["via"] = ImportRecord.Via.ADMIN
         return kwargs
 
@@ -249,3 +317,35 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnly:
+    """Written only by imports and edits that revise a public year; never by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RevisedCouncilInline(ReadOnly, admin.TabularInline):
+    model = RevisedCouncil
+    extra = 0
+    verbose_name = "council affected"
+    verbose_name_plural = "councils affected"
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnly, admin.ModelAdmin):
+    """Revisions of public years: what the public sees, plus who made each one and how."""
+
+    list_display = ["year", "revised_on", "reason", "made_by", "change", "recorded_at"]
+    list_filter = ["year"]
+    search_fields = ["reason", "change", "councils__name", "councils__code"]
+    date_hierarchy = "revised_on"
+    list_select_related = ["year", "made_by"]
+    inlines = [RevisedCouncilInline]

@@ -13,7 +13,11 @@ app_name = "api"
 urlpatterns = [
     path("", api.docs, name="docs"),
     path("schema/", api.schema, name="schema"),
-    path("councils/", cache_public_page(api.council_list), name="councils"),
+    path(
+        "councils/",
+        cache_public_page(api.council_list, params=("type", "q", "page_size", "page")),
+        name="councils",
+    ),
     path("councils/<str:key>/", cache_public_page(api.council_detail), name="council"),
     path("years/", cache_public_page(api.year_list), name="years"),
     path("years/<str:year>/", cache_public_page(api.year_detail), name="year"),

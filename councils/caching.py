@@ -2,12 +2,16 @@
 
 `cache_public_page` wraps the public page views (`councils/urls.py`). The key is made of
 
-- the full URL: scheme, host, path and the query parameters sorted by name;
+- the URL: scheme, host, path and the query parameters the view reads (declared with
+  `cache_public_page(view, params=(...))`), sorted by name. The view sees only those: any other
+  parameter can change neither the page nor its key, so `?utm_source=...` shares the entry;
 - the data version (`councils.dataversion`), which every change to the data bumps, so a page is
   never served from before an import, an admin edit or a publication;
 - today's date, because what the public sees also changes at midnight without any write: a year
   becomes public on its publication date, a letter on its template's, a decision three months
   after it was made.
+
+Every cached page is read-only: methods other than GET and HEAD get 405 with an Allow header.
 
 Only anonymous visitors are served from the cache or stored in it. Staff preview unpublished
 years and officers see their council's embargoed letters on the same URLs, so signed-in users
@@ -36,10 +40,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
+from django.views.decorators.http import require_safe
 
 from councils import dataversion
 from councils.middleware import DATABASE_DOWN, service_unavailable
@@ -70,9 +75,19 @@ def _signed_in(request: HttpRequest) -> bool:
 def _may_use_cache(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_LENGTH
+        and len(request.GET.urlencode()) <= MAX_QUERY_LENGTH
         and not _signed_in(request)
     )
+
+
+def _keep_only(request: HttpRequest, params: tuple[str, ...]) -> None:
+    """Leave the view only the query parameters it declared: the ones in the page's key."""
+    kept = QueryDict(mutable=True)
+    for name in params:
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    kept._mutable = False
+    request.GET = kept
 
 
 def storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -137,11 +152,15 @@ def _cache_set(key: str, frozen) -> None:
         logger.warning("Page cache unavailable (set): %s", error)
 
 
-def cache_public_page(view: View) -> View:
-    """Serve anonymous visitors the page from the shared cache; see the module docstring."""
+def cache_public_page(view: View, params: tuple[str, ...] = ()) -> View:
+    """Serve anonymous visitors the page from the shared cache; see the module docstring.
+
+    `params`: the query parameters the view reads; it sees no others.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        _keep_only(request, params)
         try:
             if not _may_use_cache(request):
                 response = view(request, *args, **kwargs)
@@ -165,4 +184,5 @@ def cache_public_page(view: View) -> View:
             response[CACHE_HEADER] = "miss"
         return response
 
-    return wrapped
+    wrapped.query_params = params  # for the tests that check the view reads no other
+    return require_safe(wrapped)

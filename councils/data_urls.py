@@ -23,6 +23,11 @@ urlpatterns = [
         name="year-categories",
     ),
     re_path(
+        rf"^(?P<year>[^/]+)/revisions\.{FORMAT}$",
+        cache_public_page(data_views.year_revisions_file),
+        name="year-revisions",
+    ),
+    re_path(
         rf"^councils/(?P<slug>[^/]+)/statistics\.{FORMAT}$",
         cache_public_page(data_views.council_statistics_file),
         name="council-statistics",

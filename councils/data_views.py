@@ -23,16 +23,18 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import computed, dataversion
+from councils import computed, dataversion, revisions
 from councils.exports import download
 from councils.models import Council, ReportingYear
 from councils.opendata import (
     CATEGORY_COLUMNS,
     DECISION_COLUMNS,
+    REVISION_COLUMNS,
     STATISTICS_COLUMNS,
     category_rows,
     council_rows,
     decision_rows,
+    revision_rows,
     year_rows,
 )
 from councils.statistics import category_statistics
@@ -142,6 +144,7 @@ def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpRespon
             "statistics_columns": STATISTICS_COLUMNS,
             "decision_columns": DECISION_COLUMNS,
             "category_columns": CATEGORY_COLUMNS,
+            "revision_columns": REVISION_COLUMNS,
             "formats": FORMATS,
         },
     )
@@ -167,6 +170,17 @@ def year_categories_file(
         return _not_found(f"There are no published figures for the year {year!r}.")
     rows = category_rows(category_statistics(reporting_year), reporting_year.label)
     return download(fmt, CATEGORY_COLUMNS, rows, f"categories-{year}")
+
+
+@public_open_data()
+def year_revisions_file(
+    request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
+) -> HttpResponse:
+    reporting_year = find_year(public_years, year)
+    if reporting_year is None:
+        return _not_found(f"There are no published figures for the year {year!r}.")
+    rows = revision_rows(revisions.year_revisions(reporting_year))
+    return download(fmt, REVISION_COLUMNS, rows, f"revisions-{year}")
 
 
 @public_open_data()

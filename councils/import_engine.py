@@ -19,7 +19,8 @@ The promises hold across chunks. All or nothing: the chunks share one transactio
 when any row is bad, even a row in the last chunk after earlier chunks were written; once a row
 is bad nothing more is written, but every row is still checked and reported. A row the database
 refuses (a constraint the checks missed) is found by halving its chunk's write. A preview (a dry
-run) writes nothing: every row was checked against each constraint by the cells and rules.
+run) writes nothing, every row having been checked against each constraint by the cells and rules,
+unless the resource needs the rows written (`preview_writes`) to measure them before the rollback.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ from import_export.exceptions import ImportError as RowImportError
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
+from councils import revisions
 from councils.importing import Counts, RowProblem
 
 # Rows per chunk: large enough that the per-chunk queries and writes cost little, small enough
@@ -76,6 +78,7 @@ class ImportResult(Result):
         self.counts = Counts(new=0, updated=0, unchanged=0, rejected=0)
         self.preview_rows: list[RowResult] = []  # the first new or changed rows
         self.new_years_notice = ""  # the reporting years the import creates, if any
+        self.revisions = revisions.NO_IMPACT  # what the file does to public years' figures
 
     def row_errors(self):
         # The library looks for them in `rows`, which is no longer kept (so `has_errors` and the
@@ -155,6 +158,10 @@ class ChunkedImport:
 
     # Writing a chunk.
 
+    def preview_writes(self) -> bool:
+        """Whether a preview (a dry run) writes its rows too, before its rollback."""
+        return False
+
     def _flush(self, result: Result, dry_run: bool) -> None:
         model = self._meta.model
         fields = self.get_bulk_update_fields()
@@ -173,10 +180,10 @@ class ChunkedImport:
     def _write(
         self, instances: list[Model], write: Callable[[list], Any], result: Result, dry_run: bool
     ) -> None:
-        # Skipped when the transaction will be rolled back anyway: a preview, or a file with a
-        # bad row. The confirm still writes, and blames any row the database refuses.
+        # Skipped when the transaction will be rolled back anyway: a file with a bad row, or a
+        # preview unless it must write. The confirm still writes, and blames refused rows.
         try:
-            if instances and not dry_run and not has_problems(result):
+            if instances and (not dry_run or self.preview_writes()) and not has_problems(result):
                 self._write_or_blame(instances, write, result)
         except DatabaseError as error:  # not the rows' fault, e.g. a locked database
             self.handle_import_error(result, error)

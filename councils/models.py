@@ -552,3 +552,7 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.version}"
+
+
+# Revisions are models of this app, kept in their own module to keep this one short.
+from councils.revision_models import RevisedCouncil, Revision, RevisionQuerySet  # noqa: E402, F401

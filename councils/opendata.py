@@ -17,6 +17,7 @@ from operator import or_
 from django.core.serializers.json import DjangoJSONEncoder
 
 from councils.models import Council, Decision, ReportingYear
+from councils.revisions import PublicRevision
 from councils.statistics import (
     CategoryFigures,
     CouncilFigures,
@@ -148,6 +149,13 @@ CATEGORY_COLUMNS: tuple[Column, ...] = (
     Column("uphold_rate", Kind.PERCENT, "upheld as a whole percentage of investigations."),
 )
 
+REVISION_COLUMNS: tuple[Column, ...] = (
+    Column("revised_on", Kind.DATE, "The day the year's published figures were revised."),
+    Column("council_code", Kind.TEXT, "The ONS GSS code of a council whose figures changed."),
+    Column("council_name", Kind.TEXT, "The council's official name."),
+    Column("reason", Kind.TEXT, "Why the figures changed."),
+)
+
 # The counts and published rates of one council, or of a pooled group (type average, England).
 FIGURE_FIELDS = (
     "investigations",
@@ -229,6 +237,20 @@ def category_rows(categories: Iterable[CategoryFigures], year_label: str) -> lis
             "uphold_rate": c.uphold.percent,
         }
         for c in categories
+    ]
+
+
+def revision_rows(revisions: Iterable[PublicRevision]) -> list[Row]:
+    """One row per council per revision of a year, newest revision first."""
+    return [
+        {
+            "revised_on": revision.revised_on,
+            "council_code": council.code,
+            "council_name": council.official_name,
+            "reason": revision.reason,
+        }
+        for revision in revisions
+        for council in revision.councils
     ]
 
 

@@ -31,7 +31,7 @@ from django.utils.html import format_html
 from import_export.fields import Field
 from import_export.results import Result, RowResult
 
-from councils import dataversion
+from councils import dataversion, revisions
 from councils.cells import CellWidget, DateCell, YearBook, YearCell
 from councils.exports import SafeResource
 from councils.import_engine import ChunkedImport, ImportResult, has_problems, in_batches, refused
@@ -213,8 +213,8 @@ def councils_by_code() -> dict[str, Council]:
 # --- The shared resource ---------------------------------------------------------------------
 
 
-class DataResource(ChunkedImport, SafeResource):
-    """What the four import resources share; see the module docstring."""
+class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
+    """What the four import resources share (see the module docstring), and revisions."""
 
     import_kind: ClassVar[str]
     # Columns a file may leave out: the records keep (or, when new, default) those values.
@@ -424,6 +424,10 @@ class DataResource(ChunkedImport, SafeResource):
                 new if old == new else format_html("<del>{}</del> <ins>{}</ins>", old, new)
             )
         return cells
+
+    def preview_writes(self) -> bool:
+        # Public years' figures are measured after the rows are written (councils.revisions).
+        return bool(self.revision_watch)
 
     def do_instance_save(self, instance, is_create):
         # Without bulk mode each row is saved on its own: blame a refusal on the row.

@@ -1,24 +1,38 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from councils import views
 from councils.caching import cache_public_page
 
 # Public pages are served to anonymous visitors from the shared page cache (councils.caching).
 # Not cached: search (one entry per query typed, cheap to answer) and the map files (streamed
-# files with their own Cache-Control).
+# files with their own Cache-Control). Each cached page declares the query parameters it reads
+# (its cache key); every page here is read-only (GET and HEAD, else 405).
+TABLE = ("statistic", "sort", "order")  # the council table's choices, on the map and compare
+
 urlpatterns = [
-    path("", cache_public_page(views.home), name="home"),
-    path("search/", views.search, name="search"),
-    path("councils/<str:slug>/", cache_public_page(views.council), name="council"),
-    path("councils/<str:slug>/<str:year>/", cache_public_page(views.council), name="council-year"),
+    path(
+        "",
+        cache_public_page(views.home, params=(*TABLE, "year", "type", "view", "layer", "colour")),
+        name="home",
+    ),
+    path("search/", require_safe(views.search), name="search"),
+    path(
+        "councils/<str:slug>/", cache_public_page(views.council, params=("year",)), name="council"
+    ),
+    path(
+        "councils/<str:slug>/<str:year>/",
+        cache_public_page(views.council, params=("year",)),
+        name="council-year",
+    ),
     path(
         "compare/<str:council_type>/<str:year>/",
-        cache_public_page(views.compare),
+        cache_public_page(views.compare, params=(*TABLE, "council")),
         name="compare",
     ),
     path("years/<str:year>/", cache_public_page(views.year_review), name="year"),
     path("methodology/", cache_public_page(views.methodology), name="methodology"),
-    path("map/<str:name>", views.map_geometry, name="map-geometry"),
+    path("map/<str:name>", require_safe(views.map_geometry), name="map-geometry"),
     path("sitemap.xml", cache_public_page(views.sitemap), name="sitemap"),
-    path("robots.txt", views.robots, name="robots"),
+    path("robots.txt", require_safe(views.robots), name="robots"),
 ]

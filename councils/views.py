@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -205,8 +206,8 @@ def council_by_code(request: HttpRequest, code: str, year: str | None = None):
 def council(request: HttpRequest, slug: str, year: str | None = None):
     if GSS_CODE_RE.match(slug):
         return council_by_code(request, slug, year)
-    if "year" in request.GET:  # the year selector's form: go to the year's own URL
-        return redirect("council-year", slug=slug, year=request.GET["year"])
+    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
+        return redirect("council-year", slug, choose_year(request, request.GET["year"]).year)
     council = get_object_or_404(Council.objects.select_related("county"), slug=slug)
     choice = choose_year(request, year)
     # The same for everyone who may see these years, until the data changes or the day does
@@ -446,15 +447,14 @@ def _looks_like_postcode(query: str) -> bool:
     return bool(re.match(r"^[A-Za-z]{1,2}\d", compact)) and len(compact) <= 8
 
 
+SEARCH_MAX_WORDS = 8  # more than any council's name has; each word is a condition in the SQL
+
+
 def _name_search(query: str):
     words = [w for w in re.split(r"[\s,]+", query.lower()) if w and w not in _NOISE_WORDS]
     councils = Council.objects.all()
-    if not words:
-        words = query.lower().split()
-    for word in words:
-        councils = councils.filter(official_name__icontains=word) | councils.filter(
-            name__icontains=word
-        )
+    for word in (words or query.lower().split())[:SEARCH_MAX_WORDS]:
+        councils = councils.filter(Q(official_name__icontains=word) | Q(name__icontains=word))
     return councils.order_by("ceased_on", "name")[:30]
 
 

@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from django.views.decorators.http import require_safe
 
 from letters import views
 
@@ -8,7 +9,7 @@ YEAR = r"(?P<year>[0-9]{4}-[0-9]{2})"
 SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
 
 urlpatterns = [
-    path("", views.letter_list, name="list"),
-    re_path(rf"^{SLUG}/{YEAR}/$", views.letter_page, name="letter"),
-    re_path(rf"^{SLUG}/{YEAR}\.pdf$", views.letter_pdf, name="pdf"),
+    path("", require_safe(views.letter_list), name="list"),
+    re_path(rf"^{SLUG}/{YEAR}/$", require_safe(views.letter_page), name="letter"),
+    re_path(rf"^{SLUG}/{YEAR}\.pdf$", require_safe(views.letter_pdf), name="pdf"),
 ]

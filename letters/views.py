@@ -7,13 +7,16 @@ from django.utils.cache import patch_cache_control
 from letters.access import officer_of, visible_letters
 from letters.models import Letter
 from letters.rendering import letter_content
+from letters.revisions import with_latest_revision
 from letters.sending import pdf_filename
 
 
 def _letter(request: HttpRequest, slug: str, year: str) -> Letter:
     """The letter if this user may see it; otherwise the same 404 as one that does not exist."""
     return get_object_or_404(
-        visible_letters(request.user).select_related("council", "template__year"),
+        with_latest_revision(visible_letters(request.user)).select_related(
+            "council", "template__year"
+        ),
         council__slug=slug,
         template__year__label=year,
     )

@@ -57,6 +57,19 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class OneLineWarning(logging.Filter):
+    """Makes a record a WARNING without its traceback.
+
+    For client mistakes Django logs as errors with a stack, such as a request for a host we do
+    not serve (scanners send them all day): one line says all there is to know.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
     """Method, path, status, duration and request id from a gunicorn access-log record."""
     atoms = record.args
@@ -144,7 +157,10 @@ def logging_config(log_format: str, level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request": {"()": "ombudsman.logging.RequestContextFilter"}},
+        "filters": {
+            "request": {"()": "ombudsman.logging.RequestContextFilter"},
+            "one_line_warning": {"()": "ombudsman.logging.OneLineWarning"},
+        },
         "formatters": {"main": {"()": formatter}},
         "handlers": {
             "stdout": {
@@ -162,6 +178,7 @@ def logging_config(log_format: str, level: str = "INFO") -> dict:
             "gunicorn.error": via_root(),
             "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": True},
             "py.warnings": via_root(),
+            "django.security.DisallowedHost": via_root() | {"filters": ["one_line_warning"]},
         },
     }
 

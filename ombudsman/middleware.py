@@ -15,14 +15,19 @@ import hashlib
 import logging
 import math
 import re
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import BaseCache
 from django.core.cache import cache as default_cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.core.signals import request_finished
 from django.dispatch import receiver
@@ -150,7 +155,29 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 # Sign-in throttling. Counters live in the default cache: Redis, shared by every worker and app
-# server, when REDIS_URL is set.
+# server, when REDIS_URL is set. While that cache cannot be reached, sign-in still works: each
+# process counts in its own memory (a looser limit, better than locking everyone out) and one
+# warning says so.
+_local_counters = LocMemCache("login-throttle", {})
+_shared_counters_down = threading.Event()
+T = TypeVar("T")
+
+
+def _counters(use: Callable[[BaseCache], T]) -> T:
+    """`use(cache)` on the default cache, or on this process's own while it is unreachable."""
+    try:
+        result = use(default_cache)
+    except ValueError:  # incr of a key that has expired: an answer, not an outage
+        raise
+    except Exception as error:
+        if not _shared_counters_down.is_set():
+            _shared_counters_down.set()
+            security_log.warning(
+                "Sign-in throttling counts per process: the cache is unreachable (%s)", error
+            )
+        return use(_local_counters)
+    _shared_counters_down.clear()
+    return result
 
 
 def _throttle_key(kind: str, request: HttpRequest, username: str) -> str:
@@ -160,25 +187,24 @@ def _throttle_key(kind: str, request: HttpRequest, username: str) -> str:
 
 def login_locked_for(request: HttpRequest, username: str) -> int:
     """Seconds until this username may try to sign in again from this address (0: now)."""
-    until = default_cache.get(_throttle_key("lock", request, username))
+    until = _counters(lambda cache: cache.get(_throttle_key("lock", request, username)))
     return max(0, math.ceil(until - time.time())) if until else 0
 
 
 def record_login_failure(request: HttpRequest, username: str) -> None:
     fails = _throttle_key("fails", request, username)
     window = settings.LOGIN_FAILURE_WINDOW
-    default_cache.add(fails, 0, timeout=window)
+    _counters(lambda cache: cache.add(fails, 0, timeout=window))
     try:
-        count = default_cache.incr(fails)
+        count = _counters(lambda cache: cache.incr(fails))
     except ValueError:  # expired between add and incr
-        default_cache.set(fails, 1, timeout=window)
+        _counters(lambda cache: cache.set(fails, 1, timeout=window))
         count = 1
     if count >= settings.LOGIN_FAILURE_LIMIT:
         lockout = settings.LOGIN_LOCKOUT_SECONDS
-        default_cache.set(
-            _throttle_key("lock", request, username), time.time() + lockout, timeout=lockout
-        )
-        default_cache.delete(fails)
+        lock = _throttle_key("lock", request, username)
+        _counters(lambda cache: cache.set(lock, time.time() + lockout, timeout=lockout))
+        _counters(lambda cache: cache.delete(fails))
         security_log.warning(
             "Sign-in locked for %s minutes after %s failures: username %r from %s",
             math.ceil(lockout / 60),
@@ -189,7 +215,7 @@ def record_login_failure(request: HttpRequest, username: str) -> None:
 
 
 def clear_login_failures(request: HttpRequest, username: str) -> None:
-    default_cache.delete(_throttle_key("fails", request, username))
+    _counters(lambda cache: cache.delete(_throttle_key("fails", request, username)))
 
 
 class ThrottledModelBackend(ModelBackend):

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every log line of the request (and the response) carries its id.
     "ombudsman.middleware.RequestIDMiddleware",
+    # A NUL in the path or query string: refused (404, 400) before a view passes it to the database.
+    "ombudsman.request_input.RefuseImpossibleInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTML and JSON compressed on the wire (the map page's table is ~190 KB raw); Django's

@@ -14,7 +14,9 @@ from councils.models import (
     Recommendation,
     RecommendationKind,
     ReportingYear,
+    Revision,
 )
+from letters.models import LetterTemplate
 
 _codes = itertools.count(1)
 
@@ -89,3 +91,34 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     decision = factory.SubFactory(DecisionFactory, outcome=Outcome.UPHELD)
     kind = RecommendationKind.REMEDY
     text = "Apologise and pay £150 for the distress caused."
+
+
+class RevisionFactory(factory.django.DjangoModelFactory):
+    """`RevisionFactory(year=..., councils=[...])`: a revision of those councils' figures."""
+
+    class Meta:
+        model = Revision
+        skip_postgeneration_save = True
+
+    year = factory.SubFactory(ReportingYearFactory)
+    revised_on = datetime.date(2024, 9, 2)
+    reason = "A decision was recorded twice."
+
+    @factory.post_generation
+    def councils(self, create, councils, **kwargs):
+        if create and councils:
+            self.councils.set(councils)
+
+
+class LetterTemplateFactory(factory.django.DjangoModelFactory):
+    """A year's letter template; `generate_letters(template)` issues its letters."""
+
+    class Meta:
+        model = LetterTemplate
+
+    year = factory.SubFactory(ReportingYearFactory)
+    publication_date = factory.LazyAttribute(lambda o: o.year.published_on)
+    letter_date = factory.LazyAttribute(lambda o: o.publication_date - datetime.timedelta(days=7))
+    signatory_name = "Pat Signer"
+    signatory_titles = "Local Government and Social Care Ombudsman"
+    body = "Dear {addressee}, here are your figures."

@@ -94,6 +94,16 @@ class TestCachedPages:
         assert not fresh(client.get("/?statistic=compliance_rate&type=district"))
         assert fresh(client.get("/?statistic=compliance_rate&type=county"))
 
+    def test_parameters_the_page_does_not_read_share_its_entry_and_stay_out_of_it(
+        self, client, ashdale, stored
+    ):
+        first = client.get("/?statistic=compliance_rate&utm_source=newsletter")
+        again = client.get("/?fbclid=abc123&statistic=compliance_rate")
+        assert again[caching.CACHE_HEADER] == "hit" and len(stored) == 1
+        # The table's sort links keep the page's own parameters only, for every later visitor.
+        assert "statistic=compliance_rate" in first.content.decode()
+        assert "utm_source" not in first.content.decode()
+
     def test_the_key_holds_url_version_and_day(self, rf):
         request = rf.get("/compare/district/2023-24/?b=2&a=1")
         key = page_cache_key(request, 7, TODAY)

@@ -34,6 +34,7 @@ from tests.factories import (
     PopulationFactory,
     RecommendationFactory,
     ReportingYearFactory,
+    RevisionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def hostile_data():
     DecisionFactory(council=council, outcome=Outcome.NOT_UPHELD)
     RecommendationFactory(decision=upheld)
     RecommendationFactory(decision=upheld, kind=RecommendationKind.SERVICE_IMPROVEMENT)
+    RevisionFactory(year=year, councils=[council])
     template = LetterTemplate.objects.create(
         year=year,
         letter_date=datetime.date(2024, 7, 22),

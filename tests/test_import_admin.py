@@ -48,8 +48,9 @@ def upload(client, content: bytes | str, name: str = "decisions.csv"):
     return client.post(IMPORT_URL, {"resource": "0", "format": "", "import_file": file})
 
 
-def confirm(client, preview):
-    return client.post(CONFIRM_URL, preview.context["confirm_form"].initial)
+def confirm(client, preview, reason: str = "Corrected outcomes."):
+    """Confirm a preview; the reason is asked for only when the file revises a public year."""
+    return client.post(CONFIRM_URL, {**preview.context["confirm_form"].initial, "reason": reason})
 
 
 @pytest.mark.usefixtures("ashfield")

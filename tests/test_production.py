@@ -372,6 +372,19 @@ def test_text_logs_show_the_request_id(client):
     assert "WARNING django.request [req-9]: Not Found: /no-such-page/" in handler.lines[0]
 
 
+@pytest.mark.django_db
+def test_a_bad_host_header_is_one_warning_line_without_a_traceback(client, caplog):
+    with caplog.at_level(logging.INFO):
+        response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert (record.name, record.levelname) == ("django.security.DisallowedHost", "WARNING")
+    assert record.exc_info is None and "evil.example" in record.getMessage()
+    line = JSONFormatter().format(record)
+    assert "\n" not in line and "exception" not in json.loads(line)
+
+
 def test_settings_log_format_is_json_unless_debug():
     assert django_settings.LOGGING["formatters"]["main"]["()"].endswith(
         "TextFormatter" if django_settings.LOG_FORMAT == "text" else "JSONFormatter"
@@ -454,6 +467,35 @@ def test_unknown_usernames_are_throttled_too_and_case_does_not_matter(client, of
 
     page = sign_in(client, "/accounts/login/", PASSWORD)
     assert "Too many failed sign-in attempts" in page.content.decode()
+
+
+@pytest.fixture
+def cache_down(settings):
+    """Every cache call fails as with Redis down (nothing listens on port 1)."""
+    from ombudsman import middleware
+
+    settings.CACHES = {"default": cache_from_url("redis://127.0.0.1:1/0")}
+    yield
+    middleware._local_counters.clear()
+    middleware._shared_counters_down.clear()
+
+
+@pytest.mark.django_db
+def test_sign_in_works_with_the_cache_down_and_throttling_falls_back(
+    client, officer, cache_down, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="ombudsman.security"):
+        assert sign_in(client, "/accounts/login/", PASSWORD).status_code == 302
+        assert signed_in(client)
+        client.logout()
+        # This process counts the failures itself: the fifth still locks the account.
+        for _ in range(5):
+            sign_in(client, "/accounts/login/", "wrong")
+        page = sign_in(client, "/accounts/login/", PASSWORD)
+
+    assert not signed_in(client) and "Too many failed sign-in attempts" in page.content.decode()
+    fallbacks = [r for r in caplog.records if "counts per process" in r.getMessage()]
+    assert len(fallbacks) == 1 and fallbacks[0].levelname == "WARNING"
 
 
 @pytest.mark.django_db

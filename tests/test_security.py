@@ -39,6 +39,7 @@ from tests.factories import (
     PopulationFactory,
     RecommendationFactory,
     ReportingYearFactory,
+    RevisionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,7 @@ def world(monkeypatch):
     generate_letters(template, council_ids=[ashdale.pk])
     RecommendationFactory(decision=Decision.objects.get(reference=PUBLISHED_DECISION))
     ImportRecord.objects.create(kind="decisions", file_name="decisions.csv", file_size=10)
+    RevisionFactory(year=public, councils=[ashdale])
     Group.objects.create(name="Importers")
     return {"ashdale": ashdale, "brookfield": brookfield, "template": template}
 

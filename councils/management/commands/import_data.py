@@ -1,7 +1,8 @@
-"""`python manage.py import_data decisions FILE [--dry-run]`: the admin's import, for scripts.
+"""`python manage.py import_data decisions FILE [--dry-run] [--reason TEXT]`: the admin's import.
 
 The same resources and checks as the admin. Every problem goes to stderr as
-`row N, column "value": reason`, and the command exits non-zero with nothing written.
+`row N, column "value": reason`, and the command exits non-zero with nothing written. A file that
+changes the figures of a public year is refused without `--reason`, published with the revision.
 """
 
 from pathlib import Path
@@ -55,8 +56,15 @@ class Command(BaseCommand):
             help="Check the file and count changes; write nothing.",
         )
         parser.add_argument("--user", help="Username to record in the import history.")
+        parser.add_argument(
+            "--reason",
+            help="Why the figures of a published year change: needed when they do, and "
+            "published with the revision.",
+        )
 
-    def handle(self, *args, kind: str, file: Path, dry_run: bool, user: str | None, **options):
+    def handle(
+        self, *args, kind: str, file: Path, dry_run: bool, user: str | None, reason, **options
+    ):
         importer = self._user(user)
         try:
             check_upload(file.name, file.stat().st_size)  # before reading a huge or wrong file
@@ -75,12 +83,14 @@ class Command(BaseCommand):
             file_size=len(content),
             user=importer,
             via=ImportRecord.Via.COMMAND,
+            reason=reason,
         )
         if progress:
             progress.finish()
 
         if result.file_problems:
-            raise CommandError(f"{file}: {' '.join(result.file_problems)}")
+            hint = " (--reason)" if result.revisions and not reason else ""
+            raise CommandError(f"{file}: {' '.join(result.file_problems)}{hint}")
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(str(problem))
@@ -91,6 +101,8 @@ class Command(BaseCommand):
             )
         for note in result.notes:
             self.stdout.write(f"{file}: {note}")
+        for change in result.revisions.changes:
+            self.stdout.write(change.summary)
         outcome = "would import" if dry_run else "imported"
         self.stdout.write(f"{file}: {outcome} {kind}: {result.counts}.")
         if result.new_years_notice:
