@@ -1,10 +1,14 @@
-"""Imports in chunks (councils.import_engine): the same promises whatever the chunk size.
+"""Imports in bounded memory: rows in chunks (councils.import_engine) keep the same promises
+whatever the chunk size, and files are read with repeated cells shared.
 
 Chunks of two or three rows here stand for the 5,000-row chunks of a real file.
 """
 
+import datetime
+
 import pytest
 
+from councils.importing import SHARED_PER_COLUMN, SharedCells, read_file
 from councils.models import Council, Decision, ImportRecord
 from councils.resources import PREVIEW_ROWS, DecisionResource, PopulationResource
 from tests.factories import CouncilFactory
@@ -133,3 +137,39 @@ def test_the_result_keeps_counts_and_the_preview_rows_not_a_row_result_per_row(c
     assert result.counts.new == PREVIEW_ROWS + 50
     assert result.rows == []
     assert len(result.preview_rows) == PREVIEW_ROWS
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def test_a_csv_is_read_as_tablib_would_blank_lines_skipped_and_short_rows_padded():
+    content = (
+        '\ufeffReference,Outcome,Summary\r\n24 000 001,Upheld,"Two\nlines"\r\n\r\n24 000 002\r\n'
+    )
+
+    dataset = read_file("decisions.csv", content.encode())
+
+    assert dataset.headers == ["reference", "outcome", "summary"]
+    assert [tuple(row) for row in dataset] == [
+        ("24 000 001", "Upheld", "Two\nlines"),
+        ("24 000 002", "", ""),
+    ]
+
+
+def test_repeated_cells_share_one_object_and_keep_their_types():
+    share = SharedCells()
+    day = datetime.datetime(2023, 5, 14)
+    rows = [share(["Upheld", 1, datetime.datetime(2023, 5, 14)]), share(["Upheld", True, day])]
+
+    assert rows[0][0] is rows[1][0]
+    assert rows[0][2] is rows[1][2]
+    assert (type(rows[0][1]), type(rows[1][1])) == (int, bool)  # 1 == True, but reads differently
+
+
+def test_a_column_of_unique_cells_stops_being_shared():
+    share = SharedCells()
+    for n in range(SHARED_PER_COLUMN + 1):
+        share([f"24 {n:06d}", "Upheld"])
+
+    assert share.columns[0] is None  # no dictionary as large as the file
+    assert share.columns[1] == {"Upheld": "Upheld"}
