@@ -135,11 +135,17 @@ def prepare(args, workdir: Path) -> list[tuple[str, Path]]:
     return cases
 
 
-def clean_up() -> None:
-    """Leave the database as import_decisions.py expects it: no decisions, no bench councils."""
-    from councils.models import Council, Decision
+def clear_decisions() -> None:
+    from councils.models import Decision
 
     Decision.objects.all().delete()
+
+
+def clean_up() -> None:
+    """Leave the database as import_decisions.py expects it: no decisions, no bench councils."""
+    from councils.models import Council
+
+    clear_decisions()
     Council.objects.filter(code__startswith="E079").delete()
 
 
@@ -152,10 +158,6 @@ def run_case(args) -> None:
 
     settings.DEBUG = False  # as in production: DEBUG would keep the last 9,000 queries' SQL
 
-    from councils.models import Decision
-
-    if args.case.endswith("new"):
-        Decision.objects.all().delete()
     connection.ensure_connection()
     gc.collect()
     before = memory_mb("VmRSS")
@@ -195,6 +197,8 @@ def main() -> None:
         print(f"{args.rows:,} decisions; {args.database_url.partition(':')[0]}")
         print(f"{'case':14} {'file':>8} {'time':>8} {'before':>8} {'peak':>8} {'after':>8}  result")
         for case, path in cases:
+            if case.endswith("new"):
+                clear_decisions()  # here: deleting 200,000 records takes memory of its own
             child = [sys.executable, __file__, "--case", case, "--case-file", str(path)]
             child += ["--rows", str(args.rows), "--database-url", args.database_url]
             done = subprocess.run(child, capture_output=True, text=True)
