@@ -3,7 +3,7 @@
 The rows are cleaned, checked and written `CHUNK_ROWS` at a time, all inside the import's one
 transaction. For each chunk the records it may update are fetched by natural key, its rows go
 through the library's `import_row` (the same cells, rules and hooks as ever), its new records are
-inserted with one bulk insert and its changed ones updated with one set-based `UPDATE ... FROM
+inserted with Django's bulk_create and its changed ones updated with a set-based `UPDATE ... FROM
 (VALUES ...)`, and then its records and row results are dropped. What outlives a chunk is small:
 the counts, the first rows of the preview, the problems of bad rows, and the natural keys seen so
 far (a key repeated anywhere in the file is refused). A 200,000-row file never has more than one
@@ -29,7 +29,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
 from django.db.models import Model
-from django.db.models.fields import Field as ModelField
 from import_export.exceptions import ImportError as RowImportError
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
@@ -42,7 +41,7 @@ from councils.importing import Counts, RowProblem
 CHUNK_ROWS = 5_000
 # Natural keys per `IN (...)` query: well under SQLite's and PostgreSQL's parameter limits.
 KEYS_PER_QUERY = 10_000
-# Rows per INSERT or UPDATE statement: well under SQLite's and PostgreSQL's parameter limits.
+# Rows per UPDATE statement: well under SQLite's and PostgreSQL's parameter limits.
 UPDATE_ROWS = 1_000
 
 
@@ -166,9 +165,7 @@ class ChunkedImport:
         model = self._meta.model
         fields = self.get_bulk_update_fields()
         using = self.get_db_connection_name()
-        self._write(
-            self.create_instances, lambda objs: insert_rows(model, objs, using), result, dry_run
-        )
+        self._write(self.create_instances, model.objects.bulk_create, result, dry_run)
         self._write(
             self.update_instances,
             lambda objs: update_rows(model, objs, fields, using),
@@ -211,67 +208,46 @@ class ChunkedImport:
         result.append_invalid_row(number, row, row_result.validation_error)
 
 
-def insert_rows(model: type[Model], instances: list[Model], using: str) -> None:
-    """Insert `instances` with one multi-row INSERT per UPDATE_ROWS.
-
-    Django's bulk_create compiles every value through its SQL compiler and reads the new ids
-    back; the import keeps no instance after writing it, so plain parameters do.
-    """
-    connection = connections[using]
-    fields = [field for field in model._meta.local_concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field in fields)
-    table = quote(model._meta.db_table)
-    row = _placeholders(fields, connection, typed=False)
-    for batch in in_batches(instances, UPDATE_ROWS):
-        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(batch))}"
-        params = [
-            field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-            for instance in batch
-            for field in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-
-
 def update_rows(model: type[Model], instances: list[Model], names: list[str], using: str) -> None:
-    """Update `names` of `instances` with one `UPDATE ... FROM (VALUES ...)` per UPDATE_ROWS.
+    """Update `names` of `instances`, joined on the primary key to a set of rows.
 
     Django's bulk_update builds a CASE with a branch per row for every column, which takes
-    minutes for 200,000 rows; a VALUES list is joined on the primary key in one pass.
+    minutes for 200,000 rows. PostgreSQL takes a column of values as one array (`UNNEST`, as
+    Django's bulk_create does); SQLite a `VALUES` list, UPDATE_ROWS rows at a time.
     """
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in names]
     columns = [model._meta.pk, *fields]
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     assignments = ", ".join(
         f"{quote(field.column)} = v.column{position}"
         for position, field in enumerate(fields, start=2)
     )
-    for batch in in_batches(instances, UPDATE_ROWS):
-        rows = [_placeholders(columns, connection, typed=True)]
-        rows += [_placeholders(columns, connection, typed=False)] * (len(batch) - 1)
-        sql = (
-            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
-            f"FROM (VALUES {', '.join(rows)}) AS v "
-            f"WHERE {quote(model._meta.db_table)}.{quote(model._meta.pk.column)} = v.column1"
-        )
-        params = [
-            field.get_db_prep_save(getattr(instance, field.attname), connection)
+    postgres = connection.vendor == "postgresql"
+    for batch in in_batches(instances, len(instances) if postgres else UPDATE_ROWS):
+        values = [
+            [
+                field.get_db_prep_save(getattr(instance, field.attname), connection)
+                for field in columns
+            ]
             for instance in batch
-            for field in columns
         ]
+        if postgres:
+            types = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in columns)
+            aliases = ", ".join(f"column{position}" for position in range(1, len(columns) + 1))
+            source = f"UNNEST({types}) AS v({aliases})"
+            params = [list(column) for column in zip(*values, strict=True)]
+        else:  # a VALUES table names its columns column1, column2...
+            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            source = f"(VALUES {', '.join([row] * len(batch))}) AS v"
+            params = [value for row_values in values for value in row_values]
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM {source} "
+            f"WHERE {table}.{quote(model._meta.pk.column)} = v.column1"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-
-
-def _placeholders(columns: list[ModelField], connection, *, typed: bool) -> str:
-    # PostgreSQL takes a VALUES column's type from its values, and a column of NULLs would be
-    # text: the first row says each column's type. SQLite needs (and wants) no casts: a CAST to
-    # `date` would turn '2023-05-14' into 2023.
-    if typed and connection.vendor == "postgresql":
-        return "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in columns) + ")"
-    return "(" + ", ".join(["%s"] * len(columns)) + ")"
 
 
 def in_batches(values: Iterable, size: int = KEYS_PER_QUERY) -> Iterator[list]:

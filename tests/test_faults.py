@@ -29,10 +29,11 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
+from django.db.models.query import QuerySet
 from django.test import Client
 
 from councils import admin as councils_admin
-from councils import dataversion, import_engine, importing
+from councils import dataversion, importing
 from councils.middleware import DatabaseUnavailableMiddleware
 from councils.models import Decision, ImportRecord
 from tests.factories import CouncilFactory, ReportingYearFactory
@@ -76,14 +77,15 @@ def connection_lost_after(monkeypatch):
 
     def lose_connection_after(rows: int) -> list[int]:
         written: list[int] = []
-        real = import_engine.insert_rows
+        real = QuerySet.bulk_create
 
-        def flaky(model, objs, *args, **kwargs):
-            real(model, objs[:rows], *args, **kwargs)
+        def flaky(self, objs, *args, **kwargs):
+            objs = list(objs)
+            real(self, objs[:rows], *args, **kwargs)
             written.append(min(rows, len(objs)))
             raise OperationalError("server closed the connection unexpectedly")
 
-        monkeypatch.setattr(import_engine, "insert_rows", flaky)
+        monkeypatch.setattr(QuerySet, "bulk_create", flaky)
         return written
 
     return lose_connection_after
@@ -190,7 +192,7 @@ KILLED_IMPORT = textwrap.dedent(
     import django
     django.setup()
     from django.core.management import call_command
-    from councils import import_engine
+    from django.db.models.query import QuerySet
     from councils.models import Council
 
     call_command("migrate", verbosity=0)
@@ -198,14 +200,15 @@ KILLED_IMPORT = textwrap.dedent(
         code="E07000170", name="Ashfield", official_name="Ashfield District Council",
         slug="ashfield", type="district",
     )
-    real = import_engine.insert_rows
+    real = QuerySet.bulk_create
 
-    def half_then_wait(model, objs, *args, **kwargs):
-        real(model, objs[: len(objs) // 2], *args, **kwargs)
+    def half_then_wait(self, objs, *args, **kwargs):
+        objs = list(objs)
+        real(self, objs[: len(objs) // 2], *args, **kwargs)
         print("HALF WRITTEN", len(objs) // 2, flush=True)
         time.sleep(60)  # until killed
 
-    import_engine.insert_rows = half_then_wait
+    QuerySet.bulk_create = half_then_wait
     call_command("import_data", "decisions", sys.argv[1])
     """
 )
