@@ -92,6 +92,8 @@ class DateCell(CellWidget):
     def __init__(self, *, required: bool = False, future: bool = False):
         super().__init__(required=required)
         self.future = future
+        # Set for the length of an import: asking the clock for every cell costs seconds.
+        self.today: datetime.date | None = None
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime.datetime):
@@ -137,7 +139,7 @@ class DateCell(CellWidget):
 
     def _latest(self) -> tuple[datetime.date, str]:
         """The last day accepted, and the reason given for a later one."""
-        today = timezone.localdate()
+        today = self.today or timezone.localdate()
         if not self.future:
             return today, f"After today, {today:%d/%m/%Y}: a date cannot be in the future."
         end = ReportingYear.dates_for(year_label(reporting_year_start(today) + 1))[1]

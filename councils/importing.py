@@ -6,6 +6,7 @@ and row caps, the two file formats, one plain message for a file that cannot be 
 """
 
 import csv
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -83,6 +84,32 @@ def tidy(dataset: tablib.Dataset) -> tablib.Dataset:
     return dataset
 
 
+# Distinct values shared per column: more, and the column's values are unique (a reference, a
+# summary), so sharing them saves nothing.
+SHARED_PER_COLUMN = 4096
+
+
+class SharedCells:
+    """Gives a column's repeated cells (a council code, a date, an outcome) one object between
+    them: a 200,000-row file then holds a few thousand of these strings, not two million."""
+
+    def __init__(self):
+        self.columns: list[dict | None] = []
+
+    def __call__(self, row: list) -> list:
+        self.columns += [{} for _ in range(len(row) - len(self.columns))]
+        for position, cell in enumerate(row):
+            seen = self.columns[position]
+            if seen is None:
+                continue
+            # Keyed with the type too: 1, 1.0 and True are equal, but read differently.
+            key = cell if type(cell) is str else (type(cell), cell)
+            row[position] = seen.setdefault(key, cell)
+            if len(seen) > SHARED_PER_COLUMN:
+                self.columns[position] = None
+        return row
+
+
 class _CheckedFormat:
     """Read, then tidy; every failure becomes an ImportFileError."""
 
@@ -102,6 +129,22 @@ class _CheckedFormat:
 class CSV(_CheckedFormat, base_formats.CSV):
     def __init__(self, encoding: str | None = "utf-8-sig"):
         super().__init__(encoding=encoding)
+
+    def read(self, in_stream, **kwargs) -> tablib.Dataset:
+        # tablib decodes the whole file at once and keeps a string per cell: read it as a stream
+        # and share repeated cells, otherwise as tablib does (blank lines skipped, short rows
+        # padded, a long row refused).
+        if isinstance(in_stream, bytes):
+            text = io.TextIOWrapper(io.BytesIO(in_stream), encoding=self.encoding, newline="")
+        else:
+            text = io.StringIO(in_stream, newline="")
+        rows = csv.reader(text)
+        dataset = tablib.Dataset(headers=next(rows, []))
+        share = SharedCells()
+        for row in rows:
+            if row:
+                dataset.append(share(row + [""] * (dataset.width - len(row))))
+        return dataset
 
 
 class XLSX(_CheckedFormat, base_formats.XLSX):

@@ -5,11 +5,12 @@ natural key, how to fetch the records a file may update, and its rules across co
 
 - every problem in every row is reported (row, column, value, reason), and if any row is bad
   nothing is written: the whole import is one transaction, rolled back;
-- speed: records the file may update are fetched by natural key up front, foreign keys come from
-  dictionaries built once per import, rows are written by one bulk insert and one bulk update at
-  the end, and the library's per-row deep copy and HTML diff give way to comparing a tuple;
-- a row the database still refuses (a constraint the checks here missed) is found by halving the
-  bulk write and reported against its row instead of failing the request;
+- bounded memory and time: the rows are checked and written in chunks (`councils.import_engine`,
+  which says why), records a chunk may update are fetched by natural key, foreign keys come from
+  dictionaries built once per import, and the library's per-row deep copy and HTML diff give way
+  to comparing a tuple;
+- a row the database still refuses (a constraint the checks here missed) is found by halving its
+  chunk's write and reported against its row instead of failing the request;
 - every run is recorded as an ImportRecord, and one that changed data bumps the data version.
 """
 
@@ -22,12 +23,12 @@ from typing import Any, ClassVar
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F, Model, QuerySet, TextChoices
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.fields import Field
-from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
 from councils import dataversion, revisions
@@ -41,10 +42,10 @@ from councils.cells import (
     fold,
 )
 from councils.exports import SafeResource
+from councils.import_engine import ChunkedImport, ImportResult, has_problems, in_batches, refused
 from councils.importing import (
     Counts,
     ImportFileError,
-    RowProblem,
     check_columns,
     read_notes,
     row_problems,
@@ -66,16 +67,14 @@ from councils.spreadsheets import restore_formula
 
 # The admin preview shows this many new or changed rows; the counts cover the rest.
 PREVIEW_ROWS = 100
-# Natural keys per `IN (...)` query: well under SQLite's and PostgreSQL's parameter limits.
-KEYS_PER_QUERY = 10_000
-
 
 # --- Cells ---------------------------------------------------------------------------------
 
 
 def normalise_reference(text: str) -> str:
     """`23  001 234` -> `23 001 234`."""
-    return " ".join(text.split())
+    normal = " ".join(text.split())
+    return text if normal == text else normal  # the file's own string: one copy, not two
 
 
 class TextCell(CellWidget):
@@ -209,58 +208,10 @@ def councils_by_code() -> dict[str, Council]:
     return by_code
 
 
-def in_batches(values: Iterable, size: int = KEYS_PER_QUERY) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 # --- The shared resource ---------------------------------------------------------------------
 
 
-class NaturalKeyLoader(BaseInstanceLoader):
-    """Fetches every record the file may update up front, keyed by the resource's natural key.
-
-    The library's default loader runs a query per row, and its CachedInstanceLoader handles only
-    a single key column. Each distinct set of key cells is parsed once.
-    """
-
-    def __init__(self, resource: "DataResource", dataset: tablib.Dataset | None = None):
-        super().__init__(resource, dataset)
-        self.columns = resource.key_columns
-        positions = [dataset.headers.index(column) for column in self.columns]
-        cells = {tuple(values[position] for position in positions) for values in dataset}
-        self.keys = {raw: resource.row_key(raw) for raw in cells}
-        wanted = set(self.keys.values()) - {None}
-        self.instances = {resource.instance_key(obj): obj for obj in resource.existing(wanted)}
-
-    def get_instance(self, row):
-        key = self.keys.get(tuple(row[column] for column in self.columns))
-        return None if key is None else self.instances.get(key)
-
-
-class ImportResult(Result):
-    """The library's result, plus what staff are shown (filled in by `DataResource.import_data`)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.problems: list[RowProblem] = []  # every bad cell of every row, in file order
-        self.file_problems: list[str] = []  # why the whole file was refused
-        self.counts = Counts(new=0, updated=0, unchanged=0, rejected=0)
-        self.preview_rows: list[RowResult] = []  # the first new or changed rows
-        self.new_years_notice = ""  # the reporting years the import creates, if any
-        self.revisions = revisions.NO_IMPACT  # what the file does to public years' figures
-
-
-def _has_problems(result: Result) -> bool:
-    return bool(result.base_errors or result.invalid_rows or result.error_rows)
-
-
-def _refused(error: IntegrityError | DataError) -> ValidationError:
-    return ValidationError(f"The database refused this row: {error}.")
-
-
-class DataResource(revisions.RevisesOnImport, SafeResource):
+class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
     """What the four import resources share (see the module docstring), and revisions."""
 
     import_kind: ClassVar[str]
@@ -270,16 +221,12 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
     class Meta:
         use_transactions = True
         use_bulk = True
-        # No batches: write once after every row has been checked, so nothing is written when a
-        # row is bad and a refused write can be blamed on its row.
-        batch_size = None
         skip_unchanged = True
         report_skipped = True
         # The library deep-copies every row to diff it; `skip_row` compares a tuple instead and
         # `after_import_row` renders the few preview rows the admin shows.
         skip_diff = True
         skip_html_diff = True
-        instance_loader_class = NaturalKeyLoader
 
     @classmethod
     def get_result_class(cls):
@@ -397,7 +344,7 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
         result.notes = read_notes(dataset)
         result.counts = Counts.of(result)
         result.preview_rows = self._previews
-        if not _has_problems(result):
+        if not has_problems(result):
             result.new_years_notice = self.years.notice(done=not dry_run)
         self._record(result, dry_run=dry_run, **kwargs)
         self._reset()
@@ -406,6 +353,10 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
     def before_import(self, dataset, **kwargs):
         self._reset()
         self._total = len(dataset)
+        today = timezone.localdate()
+        for field in self._import_fields:
+            if isinstance(field.widget, DateCell):
+                field.widget.today = today
         self.prepare(dataset)
 
     def get_instance(self, instance_loader, row):
@@ -472,51 +423,9 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
             )
         return cells
 
-    # Writing.
-
-    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        manager = self._meta.model.objects
-        self._write(self.create_instances, manager.bulk_create, result, dry_run)
-
-    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        manager = self._meta.model.objects
-        fields = self.get_bulk_update_fields()
-        self._write(
-            self.update_instances, lambda objs: manager.bulk_update(objs, fields), result, dry_run
-        )
-
-    def _write(
-        self, instances: list[Model], write: Callable[[list], Any], result: Result, dry_run: bool
-    ) -> None:
-        # Skipped when rolled back anyway: a file with a bad row, or a preview (rows checked by
-        # `check`) unless public figures must be measured. The confirm blames refused rows.
-        try:
-            if instances and (not dry_run or self.revision_watch) and not _has_problems(result):
-                self._write_or_blame(instances, write, result)
-        except DatabaseError as error:  # not the rows' fault, e.g. a locked database
-            self.handle_import_error(result, error)
-        finally:
-            instances.clear()
-
-    def _write_or_blame(self, instances: list[Model], write: Callable, result: Result) -> None:
-        try:
-            with transaction.atomic(using=self.get_db_connection_name()):
-                write(instances)
-        except (IntegrityError, DataError) as error:  # halve the rows until the culprits are found
-            if len(instances) == 1:
-                self._blame(result, instances[0], error)
-                return
-            middle = len(instances) // 2
-            self._write_or_blame(instances[:middle], write, result)
-            self._write_or_blame(instances[middle:], write, result)
-
-    def _blame(self, result: Result, instance: Model, error: IntegrityError | DataError) -> None:
-        number, row, row_result = self._pending[id(instance)]
-        result.totals[row_result.import_type] -= 1
-        result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-        row_result.import_type = RowResult.IMPORT_TYPE_INVALID
-        row_result.validation_error = _refused(error)
-        result.append_invalid_row(number, row, row_result.validation_error)
+    def preview_writes(self) -> bool:
+        # Public years' figures are measured after the rows are written (councils.revisions).
+        return bool(self.revision_watch)
 
     def do_instance_save(self, instance, is_create):
         # Without bulk mode each row is saved on its own: blame a refusal on the row.
@@ -524,7 +433,7 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
             with transaction.atomic(using=self.get_db_connection_name()):
                 super().do_instance_save(instance, is_create)
         except (IntegrityError, DataError) as error:
-            raise _refused(error) from error
+            raise refused(error) from error
 
     def _record(
         self,
@@ -538,7 +447,7 @@ class DataResource(revisions.RevisesOnImport, SafeResource):
         **kwargs,
     ) -> None:
         counts = result.counts
-        applied = not dry_run and not _has_problems(result)
+        applied = not dry_run and not has_problems(result)
         ImportRecord.objects.create(
             kind=self.import_kind,
             file_name=(file_name or "")[:255],

@@ -25,7 +25,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 
-from councils.importing import ImportFileError, blank_cell, sizes
+from councils.importing import ImportFileError, SharedCells, blank_cell, sizes
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -85,13 +85,14 @@ def _read_sheet(sheet: "ReadOnlyWorksheet", book: openpyxl.Workbook) -> tablib.D
         if not width:
             _refuse_blank_header(sheet, book, rows)
         dataset = tablib.Dataset(headers=header[:width])
+        share = SharedCells()
         for row in _data_rows(rows, width):
             if len(dataset) == settings.IMPORT_MAX_ROWS:  # stop at the row over the cap
                 raise ImportFileError(
                     f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows: the most we "
                     f"accept is {settings.IMPORT_MAX_ROWS:,}. Split it into smaller files."
                 )
-            dataset.append(row)
+            dataset.append(share(list(row)))
     except ImportFileError:
         raise
     except Exception as error:  # broken XML, a failed checksum, a cell openpyxl cannot convert
