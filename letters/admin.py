@@ -79,11 +79,11 @@ class LetterSendingInline(admin.TabularInline):
 class LetterForm(forms.ModelForm):
     """Re-renders the PDF when staff change the addressee or paragraphs, so it matches the page."""
 
-    EDITABLE = ["addressee_name", "addressee_title", "council_paragraphs"]
+    EDITABLE = ["addressee_name", "addressee_title", "salutation", "council_paragraphs"]
 
     class Meta:
         model = Letter
-        fields = ["addressee_name", "addressee_title", "council_paragraphs"]
+        fields = ["addressee_name", "addressee_title", "salutation", "council_paragraphs"]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -95,7 +95,7 @@ class LetterForm(forms.ModelForm):
                 render_pdf(draft)
             except PdfUnavailable as error:
                 raise ValidationError(str(error)) from error
-            self.rendered = (draft.pdf, draft.pdf_rendered_at)
+            self.rendered = (draft.pdf, draft.pdf_rendered_at, draft.pdf_embargoed_until)
         return cleaned
 
 
@@ -146,7 +146,12 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
         (
             "Addressee and paragraphs about this council",
             {
-                "fields": ["addressee_name", "addressee_title", "council_paragraphs"],
+                "fields": [
+                    "addressee_name",
+                    "addressee_title",
+                    "salutation",
+                    "council_paragraphs",
+                ],
                 "description": "Saving a change here re-renders the letter's PDF; its figures "
                 "stay as they were when it was generated.",
             },
@@ -199,7 +204,7 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Letter, form: LetterForm, change: bool):
         if hasattr(form, "rendered"):
-            obj.pdf, obj.pdf_rendered_at = form.rendered
+            obj.pdf, obj.pdf_rendered_at, obj.pdf_embargoed_until = form.rendered
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Regenerate selected letters (refresh figures and template text)")

@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from councils import dataversion
@@ -30,11 +32,19 @@ from councils.wording import percent, sentences
 from letters.models import Letter, LetterTemplate
 from letters.rendering import render_pdf
 
-SNAPSHOT_VERSION = 1
+# 2: Markdown body; publication date and link placeholders.
+SNAPSHOT_VERSION = 2
 # The appendix's three key statistics, in the Ombudsman's order.
 KEY_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
 
 Progress = Callable[[int, int], None]  # (done, total)
+Addressee = Callable[[Council], tuple[str, str]]  # (name, job title) of a new letter
+
+
+def register_addressee(council: Council) -> tuple[str, str]:
+    """The chief executive the register holds for the council."""
+    return council.chief_executive, council.chief_executive_title
+
 
 NO_COUNTS = CouncilYearCounts(
     received_by_category=dict.fromkeys(Category.values, 0),
@@ -152,6 +162,10 @@ def build_snapshot(
             "compliance_average": percent(similar.compliance),
             "remedy_rate": percent(own.remedy),
             "remedy_average": percent(similar.remedy),
+            "publication_date": f"{template.publication_date:%-d %B %Y}",
+            # Absolute: the PDF's links must work away from the site.
+            "council_url": settings.SITE_URL + council.get_absolute_url(),
+            "methodology_url": settings.SITE_URL + reverse("methodology"),
         },
     }
 
@@ -164,13 +178,15 @@ def generate_letters(
     council_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
     time_limit: float | None = None,
+    addressee: Addressee = register_addressee,
 ) -> GenerationResult:
     """Create the year's missing letters (or, with `regenerate`, refresh existing ones too).
 
     Every council with figures that year is included, current or not; `council_ids` narrows
     that. Regenerating refreshes the snapshot and PDF and keeps the letter's addressee and
     paragraphs, which staff may have edited. `time_limit` (seconds) stops early, for the admin,
-    leaving the rest in `remaining`.
+    leaving the rest in `remaining`. `addressee` names new letters' addressees (the demo
+    invents them).
     """
     started = time.monotonic()
     year = template.year
@@ -194,11 +210,9 @@ def generate_letters(
             result.skipped += 1
         else:
             if letter is None:
+                name, title = addressee(council)
                 letter = Letter(
-                    template=template,
-                    council=council,
-                    addressee_name=council.chief_executive,
-                    addressee_title=council.chief_executive_title,
+                    template=template, council=council, addressee_name=name, addressee_title=title
                 )
                 result.created += 1
             else:

@@ -61,7 +61,15 @@ class Letter(models.Model):
     addressee_name = models.CharField(
         max_length=150, blank=True, help_text="Blank: the letter opens “Dear Chief Executive”."
     )
-    addressee_title = models.CharField(max_length=150, blank=True)
+    addressee_title = models.CharField(
+        max_length=150, blank=True, help_text="Job title, e.g. Interim Chief Executive."
+    )
+    salutation = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="How the letter greets them, e.g. “Dear Ms Cooper”. Blank: made from the name "
+        "(“Ms Jane Cooper” gives “Dear Ms Cooper”; a name without a title is used whole).",
+    )
     council_paragraphs = models.TextField(
         blank=True,
         help_text="Optional paragraphs about this council, after the body. Plain text; a blank "
@@ -83,6 +91,9 @@ class Letter(models.Model):
     # server could serve it, and it is saved in the same transaction as the snapshot it shows.
     pdf = models.BinaryField(editable=False)
     pdf_rendered_at = models.DateTimeField(editable=False)
+    # The embargo date printed on every page of `pdf` (None: no embargo marking), so the PDF
+    # served after publication can be re-rendered without it (letters.rendering.current_pdf).
+    pdf_embargoed_until = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-template__year__start", "council__name"]

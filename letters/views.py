@@ -6,7 +6,7 @@ from django.utils.cache import patch_cache_control
 
 from letters.access import officer_of, visible_letters
 from letters.models import Letter
-from letters.rendering import letter_content
+from letters.rendering import current_pdf, letter_content
 from letters.revisions import with_latest_revision
 from letters.sending import pdf_filename
 
@@ -66,6 +66,6 @@ def letter_page(request: HttpRequest, slug: str, year: str) -> HttpResponse:
 
 def letter_pdf(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
-    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response = HttpResponse(current_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(letter)}"'
     return _private_if_embargoed(response, not letter.is_public)
