@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
+from councils.models import Council
 from letters.access import officer_of, visible_letters
 from letters.models import Letter
 from letters.rendering import current_pdf, letter_content
@@ -50,6 +51,24 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         request,
         "letters/letter_list.html",
         {"letters": letters, "years": years, "year": year, "officer": officer_of(request.user)},
+    )
+    return _private_if_embargoed(response, any(not letter.is_public for letter in letters))
+
+
+def council_letters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every letter to one council this user may see, newest year first."""
+    council = get_object_or_404(Council, slug=slug)
+    letters = list(
+        visible_letters(request.user)
+        .filter(council=council)
+        .select_related("template__year")
+        .defer("pdf", "snapshot")
+        .order_by("-template__year__start")
+    )
+    response = render(
+        request,
+        "letters/council_letters.html",
+        {"council": council, "letters": letters, "officer": officer_of(request.user)},
     )
     return _private_if_embargoed(response, any(not letter.is_public for letter in letters))
 

@@ -521,7 +521,8 @@ class TestAccess:
             {"username": "ashdale-officer", "password": "officer-password-1"},
             follow=True,
         )
-        assert response.redirect_chain[-1][0] == "/letters/"
+        # Officers land on their own council's letters.
+        assert response.redirect_chain[-1][0] == "/letters/ashdale/"
         assert "/letters/ashdale/2023-24/" in response.content.decode()
 
     def test_staff_create_officers_on_the_user_page(self, admin_client, councils):
