@@ -20,6 +20,9 @@ class OfficerLoginView(LoginView):
         return super().get_default_redirect_url()
 
     def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(
-            accounts_contact_email=settings.ACCOUNTS_CONTACT_EMAIL, **kwargs
+        context = super().get_context_data(**kwargs)
+        # Django's LoginView names the site after the host; the layout wants the site's name.
+        context.update(
+            site_name=settings.SITE_NAME, accounts_contact_email=settings.ACCOUNTS_CONTACT_EMAIL
         )
+        return context

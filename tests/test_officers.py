@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
+from django.utils.html import escape
 
 from councils.models import CouncilType, Outcome, ReportingYear
 from letters import rendering
@@ -74,6 +75,7 @@ class TestSignIn:
         settings.ACCOUNTS_CONTACT_EMAIL = "officer-accounts@ombudsman.example"
         page = client.get("/accounts/login/").content.decode()
         assert 'class="site-header"' in page and "Annual letters" in page
+        assert f'class="site-name" href="/">{escape(settings.SITE_NAME)}<' in page
         assert '<a href="/accounts/password_reset/">Forgotten your password?</a>' in page
         assert "How to get an account" in page
         assert 'href="mailto:officer-accounts@ombudsman.example"' in page
