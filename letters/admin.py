@@ -5,11 +5,13 @@ from copy import copy
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from import_export import fields
 from import_export.admin import ExportMixin
@@ -17,7 +19,7 @@ from import_export.admin import ExportMixin
 from councils.admin import BumpsDataVersion
 from councils.exports import SafeResource
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
-from letters.models import Letter, LetterSending, LetterTemplate, Officer
+from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
 from letters.sending import SendingError, send_letter
 
@@ -74,6 +76,33 @@ class LetterSendingInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class LetterVersionInline(admin.TabularInline):
+    model = LetterVersion
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["number", "generated_at", "reason", "superseded_at", "download"]
+    verbose_name_plural = "earlier versions (kept when the letter was reissued)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterVersion]:
+        return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="PDF")
+    def download(self, version: LetterVersion) -> str:
+        return format_html('<a href="{}">PDF</a>', version.get_pdf_url())
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+        help_text="Shown with the letter, e.g. “A decision was recorded against the wrong "
+        "council; figures corrected.” The current version of each letter is kept.",
+    )
 
 
 class LetterForm(forms.ModelForm):
@@ -140,9 +169,11 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
         "generated_at",
         "generated_by",
         "pdf_rendered_at",
+        "version",
+        "reissue_reason",
     ]
     fieldsets = [
-        (None, {"fields": ["council", "template", "links"]}),
+        (None, {"fields": ["council", "template", "links", "version", "reissue_reason"]}),
         (
             "Addressee and paragraphs about this council",
             {
@@ -165,8 +196,8 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [LetterSendingInline]
-    actions = ["regenerate_selected", "send_selected", "send_again"]
+    inlines = [LetterVersionInline, LetterSendingInline]
+    actions = ["regenerate_selected", "reissue_selected", "send_selected", "send_again"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
         return super().get_queryset(request).annotate(last_sent_at=Max("sendings__sent_at"))
@@ -220,6 +251,40 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
             + _left_over(result, "generate_letters YEAR --regenerate"),
             messages.WARNING if result.remaining else messages.SUCCESS,
         )
+
+    @admin.action(description="Reissue selected letters with a reason (keeps each earlier version)")
+    def reissue_selected(self, request: HttpRequest, queryset: QuerySet[Letter]):
+        form = ReissueForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():  # first the page asking why, then its answer
+            return TemplateResponse(
+                request,
+                "admin/letters/letter/reissue.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Reissue letters",
+                    "opts": self.model._meta,
+                    "form": form,
+                    "letters": queryset.select_related("council", "template__year"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        try:
+            result = regenerate_letters(
+                queryset,
+                user=request.user,
+                time_limit=ACTION_TIME_LIMIT,
+                reissue_reason=form.cleaned_data["reason"],
+            )
+        except PdfUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{result.regenerated} letters reissued; their earlier versions are kept."
+            + _left_over(result, "generate_letters YEAR --regenerate"),
+            messages.WARNING if result.remaining else messages.SUCCESS,
+        )
+        return None
 
     @admin.action(description="Send selected letters by email (not yet sent)")
     def send_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from councils.statistics import (
     year_statistics,
 )
 from councils.wording import percent, sentences
-from letters.models import Letter, LetterTemplate
+from letters.models import Letter, LetterTemplate, LetterVersion
 from letters.rendering import render_pdf
 
 # 2: Markdown body; publication date and link placeholders.
@@ -179,6 +180,7 @@ def generate_letters(
     progress: Progress | None = None,
     time_limit: float | None = None,
     addressee: Addressee = register_addressee,
+    reissue_reason: str | None = None,
 ) -> GenerationResult:
     """Create the year's missing letters (or, with `regenerate`, refresh existing ones too).
 
@@ -186,7 +188,8 @@ def generate_letters(
     that. Regenerating refreshes the snapshot and PDF and keeps the letter's addressee and
     paragraphs, which staff may have edited. `time_limit` (seconds) stops early, for the admin,
     leaving the rest in `remaining`. `addressee` names new letters' addressees (the demo
-    invents them).
+    invents them). With `reissue_reason`, each existing letter's current version is kept
+    (LetterVersion) before it is regenerated as the next version.
     """
     started = time.monotonic()
     year = template.year
@@ -218,12 +221,24 @@ def generate_letters(
             else:
                 result.regenerated += 1
             figures = stats.for_council(council.pk)
-            _generate(letter, template, council, figures, counts.get(council.pk, NO_COUNTS), user)
+            with transaction.atomic():
+                if letter.pk and reissue_reason is not None:
+                    _keep_version(letter, reissue_reason)
+                _generate(
+                    letter, template, council, figures, counts.get(council.pk, NO_COUNTS), user
+                )
         if progress:
             progress(index + 1, total)
     if result.created or result.regenerated:
         dataversion.bump()  # council pages list the letters: cached copies must refresh
     return result
+
+
+def _keep_version(letter: Letter, reason: str) -> None:
+    """Keep the letter as it stands, then make it the next version, issued for `reason`."""
+    LetterVersion.of(letter, superseded_at=timezone.now()).save()
+    letter.version += 1
+    letter.reissue_reason = reason
 
 
 def _generate(
@@ -243,9 +258,14 @@ def _generate(
 
 
 def regenerate_letters(
-    letters: QuerySet[Letter], *, user: User | None, time_limit: float | None = None
+    letters: QuerySet[Letter],
+    *,
+    user: User | None,
+    time_limit: float | None = None,
+    reissue_reason: str | None = None,
 ) -> GenerationResult:
-    """Regenerate chosen letters, one statistics pass per year they belong to."""
+    """Regenerate chosen letters, one statistics pass per year they belong to (reissue them,
+    keeping each one's current version, when given a reason)."""
     by_template: dict[int, set[int]] = defaultdict(set)
     for template_id, council_id in letters.values_list("template_id", "council_id"):
         by_template[template_id].add(council_id)
@@ -259,6 +279,7 @@ def regenerate_letters(
             regenerate=True,
             council_ids=by_template[template.pk],
             time_limit=left,
+            reissue_reason=reissue_reason,
         )
         total.regenerated += result.regenerated
         total.remaining += result.remaining

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from letters.markup import body_html
-from letters.models import Letter
+from letters.models import Letter, LetterVersion
 from letters.placeholders import NO_FIGURE, paragraphs
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers: structure, language and title
@@ -202,11 +202,16 @@ def render_pdf(letter: Letter) -> None:
     letter.pdf_embargoed_until = content.embargoed_until
 
 
-def current_pdf(letter: Letter) -> bytes:
-    """The stored PDF, first re-rendered (and saved) if its embargo marking is out of date:
-    a letter generated under embargo loses the marking once it is public, and a moved
-    publication date shows the new one."""
-    if letter.pdf_embargoed_until != embargo_date(letter):
-        render_pdf(letter)
-        letter.save(update_fields=["pdf", "pdf_rendered_at", "pdf_embargoed_until"])
-    return bytes(letter.pdf)
+def current_pdf(letter: Letter, version: LetterVersion | None = None) -> bytes:
+    """The stored PDF of the letter (or of one of its earlier versions), first re-rendered and
+    saved if its embargo marking is out of date: a letter generated under embargo loses the
+    marking once it is public, and a moved publication date shows the new one."""
+    issue = version or letter
+    embargo = embargo_date(letter)
+    if issue.pdf_embargoed_until != embargo:
+        draft = version.as_letter() if version else letter
+        render_pdf(draft)
+        issue.pdf, issue.pdf_embargoed_until = draft.pdf, draft.pdf_embargoed_until
+        rendered = [] if version else ["pdf_rendered_at"]  # versions keep no render time
+        issue.save(update_fields=["pdf", "pdf_embargoed_until", *rendered])
+    return bytes(issue.pdf)

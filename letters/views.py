@@ -75,10 +75,13 @@ def council_letters(request: HttpRequest, slug: str) -> HttpResponse:
 
 def letter_page(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
+    versions = letter.versions.defer("pdf", "snapshot").select_related(
+        "letter__council", "letter__template__year"
+    )
     response = render(
         request,
         "letters/letter.html",
-        {"letter": letter, "content": letter_content(letter)},
+        {"letter": letter, "content": letter_content(letter), "versions": list(versions)},
     )
     return _private_if_embargoed(response, not letter.is_public)
 
@@ -87,4 +90,14 @@ def letter_pdf(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
     response = HttpResponse(current_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(letter)}"'
+    return _private_if_embargoed(response, not letter.is_public)
+
+
+def version_pdf(request: HttpRequest, slug: str, year: str, number: str) -> HttpResponse:
+    """An earlier version of a letter: for whoever may see the letter itself."""
+    letter = _letter(request, slug, year)
+    version = get_object_or_404(letter.versions, number=int(number))
+    response = HttpResponse(current_pdf(letter, version), content_type="application/pdf")
+    filename = pdf_filename(letter).replace(".pdf", f"-version-{version.number}.pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return _private_if_embargoed(response, not letter.is_public)
