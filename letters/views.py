@@ -75,8 +75,13 @@ def council_letters(request: HttpRequest, slug: str) -> HttpResponse:
 
 def letter_page(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
-    versions = letter.versions.defer("pdf", "snapshot").select_related(
-        "letter__council", "letter__template__year"
+    # A first version has no earlier ones: no query for them.
+    versions = (
+        letter.versions.defer("pdf", "snapshot").select_related(
+            "letter__council", "letter__template__year"
+        )
+        if letter.version > 1
+        else []
     )
     response = render(
         request,

@@ -363,6 +363,8 @@ class TestGeneration:
                 "council_paragraphs": "Thank you for your help this year.",
                 "sendings-TOTAL_FORMS": "0",
                 "sendings-INITIAL_FORMS": "0",
+                "versions-TOTAL_FORMS": "0",
+                "versions-INITIAL_FORMS": "0",
             },
         )
         assert response.status_code == 302
