@@ -8,18 +8,22 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.cache import patch_cache_control
 from django.utils.html import format_html, format_html_join
 from import_export import fields
 from import_export.admin import ExportMixin
 
 from councils.admin import BumpsDataVersion
 from councils.exports import SafeResource
+from councils.models import Council
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
 from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer
+from letters.preview import PreviewForm, preview_letter
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
 from letters.sending import SendingError, send_letter
 
@@ -37,8 +41,31 @@ def _left_over(result: GenerationResult, command: str) -> str:
     )
 
 
+class LetterTemplateForm(forms.ModelForm):
+    # Not saved: which council the "Preview" button shows the letter for.
+    preview_council = forms.ModelChoiceField(
+        Council.objects.current(),
+        required=False,
+        label="Preview for",
+        help_text="Pick a council, then “Preview the letter”: a new tab shows this template's "
+        "letter to it with today's figures (nothing is saved).",
+    )
+
+    class Meta:
+        model = LetterTemplate
+        fields = [
+            "year",
+            "letter_date",
+            "publication_date",
+            "signatory_name",
+            "signatory_titles",
+            "body",
+        ]
+
+
 @admin.register(LetterTemplate)
 class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
+    form = LetterTemplateForm
     list_display = ["year", "letter_date", "publication_date", "signatory_name", "letter_count"]
     list_select_related = ["year"]
     readonly_fields = ["demo"]
@@ -46,6 +73,32 @@ class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LetterTemplate]:
         return super().get_queryset(request).annotate(letter_count=Count("letters"))
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name="letters_lettertemplate_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The letter the unsaved template would make for the chosen council."""
+        if request.method != "POST" or not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        form = PreviewForm(request.POST)
+        if not form.is_valid():
+            response = TemplateResponse(
+                request, "letters/letter_preview.html", {"errors": form.errors}
+            )
+        else:
+            letter = preview_letter(form)
+            response = TemplateResponse(
+                request,
+                "letters/letter_preview.html",
+                {"letter": letter, "content": letter_content(letter)},
+            )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     @admin.display(description="letters", ordering="letter_count")
     def letter_count(self, template: LetterTemplate) -> int:
