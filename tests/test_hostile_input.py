@@ -43,6 +43,7 @@ VALID = {
     "name": "hexes.json",
     "uidb64": "MQ",
     "token": "set-password",
+    "number": "7",
 }
 # Patterns without a name cannot be reversed: an example path for each.
 UNNAMED = {"api/^.*/$": "/api/no-such-endpoint/"}
