@@ -120,7 +120,10 @@ def _key_statistic(key: str, figure: dict) -> KeyStatistic:
 
 
 def embargo_date(letter: Letter, today: datetime.date | None = None) -> datetime.date | None:
-    """The letter's publication date while it is under embargo; None once it is public."""
+    """The letter's publication date while it is under embargo; None once it is public.
+
+    The same rule as `letters.access._published`, for one letter already in hand (its PDF
+    may be rendered where no annotated query is, e.g. at generation)."""
     today = today or timezone.localdate()
     template, year = letter.template, letter.template.year
     public = (
