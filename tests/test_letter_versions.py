@@ -2,9 +2,11 @@
 whoever may see the letter, and by no one else."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from councils.models import CouncilType, Outcome
@@ -108,3 +110,12 @@ def test_who_may_download_an_earlier_version(client, admin_client, letter, who, 
         assert embargoed == before  # the marking follows today, for earlier versions too
         assert ("no-store" in response.get("Cache-Control", "")) == before
     assert client.get("/letters/ashdale/2024-25/versions/9.pdf").status_code == 404
+
+
+def test_command_reissues_with_a_reason(letter):
+    call_command("generate_letters", "2024-25", "--reissue", REASON, stdout=io.StringIO())
+    letter.refresh_from_db()
+    assert (letter.version, letter.reissue_reason) == (2, REASON)
+    assert letter.versions.get().number == 1
+    with pytest.raises(CommandError, match="needs a reason"):
+        call_command("generate_letters", "2024-25", "--reissue", " ", stdout=io.StringIO())
