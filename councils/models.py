@@ -141,16 +141,34 @@ class PreviousCode(models.Model):
             raise ValidationError({"code": "This is another council's current code."})
 
 
+# Letters go to councils this long before their year is published (SPEC "Domain").
+EMBARGO_WEEK = datetime.timedelta(days=7)
+
+
+def _officer_council_id(user) -> int | None:
+    """The council of a signed-in officer account (letters.Officer, reached by its reverse
+    accessor so that councils/ imports nothing from letters/); None for anyone else."""
+    if user is None or not user.is_active or not user.is_authenticated:
+        return None
+    officer = getattr(user, "officer", None)
+    return officer.council_id if officer is not None else None
+
+
 class ReportingYearQuerySet(models.QuerySet):
     def public(self, today: datetime.date | None = None):
         """Years whose figures the public may see: a publication date that has arrived."""
         today = today or timezone.localdate()
         return self.filter(published_on__isnull=False, published_on__lte=today)
 
-    def visible_to(self, user, today: datetime.date | None = None):
-        """Every year for staff (to preview before publication); public years for everyone else."""
+    def visible_to(self, user, today: datetime.date | None = None, council=None):
+        """Every year for staff (to preview before publication); public years for everyone else,
+        and for an officer on their own `council`'s page also the year in its embargo week (the
+        week between the letters going out and publication)."""
         if user is not None and user.is_active and user.is_staff:
             return self.all()
+        today = today or timezone.localdate()
+        if council is not None and _officer_council_id(user) == council.pk:
+            return self.filter(published_on__isnull=False, published_on__lte=today + EMBARGO_WEEK)
         return self.public(today)
 
     def for_label(self, label: str):

@@ -1,7 +1,8 @@
 """Public pages: fetch, call councils.statistics, render.
 
 Every view picks its years through `ReportingYear.objects.visible_to(user)`: the public sees
-published years only, staff preview the rest under a "not yet published" banner.
+published years only, staff preview the rest under a "not yet published" banner, and a council's
+officers see its own page for the year in its embargo week.
 """
 
 import re
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
 from councils import computed, tables
@@ -48,13 +50,17 @@ class YearChoice:
 
     @property
     def preview(self) -> bool:
-        """Staff looking at a year the public cannot see yet."""
+        """Staff (or the council's officers) looking at a year the public cannot see yet."""
         return self.year is not None and not self.year.is_public()
 
 
-def choose_year(request: HttpRequest, label: str | None) -> YearChoice:
-    """The visible years and the chosen one: `label`, else the latest. Unknown or hidden: 404."""
-    years = list(ReportingYear.objects.visible_to(request.user))
+def choose_year(
+    request: HttpRequest, label: str | None, council: Council | None = None
+) -> YearChoice:
+    """The visible years and the chosen one: `label`, else the latest. Unknown or hidden: 404.
+
+    `council`: the page is that council's own (its officers may see its embargoed year)."""
+    years = list(ReportingYear.objects.visible_to(request.user, council=council))
     if label is None:
         public = [y for y in years if y.is_public()]
         return YearChoice(years, (public or years or [None])[-1])
@@ -205,10 +211,12 @@ def council_by_code(request: HttpRequest, code: str, year: str | None = None):
 def council(request: HttpRequest, slug: str, year: str | None = None):
     if GSS_CODE_RE.match(slug):
         return council_by_code(request, slug, year)
-    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
-        return redirect("council-year", slug, choose_year(request, request.GET["year"]).year)
     council = get_object_or_404(Council.objects.select_related("county", "type"), slug=slug)
-    choice = choose_year(request, year)
+    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
+        return redirect(
+            "council-year", slug, choose_year(request, request.GET["year"], council).year
+        )
+    choice = choose_year(request, year, council)
     # The same for everyone who may see these years, until the data changes or the day does
     # (decisions are published three months after). Letters follow the user: not in here.
     key = (
@@ -219,9 +227,12 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
         timezone.localdate(),
     )
     body = computed.remember(request, key, lambda: _council_body(request, council, choice))
-    return render(
+    response = render(
         request, "councils/council.html", {"council": council, "choice": choice, "body": body}
     )
+    if choice.preview:  # figures the public may not see yet: kept by no cache on the way
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _council_body(request: HttpRequest, council: Council, choice: YearChoice) -> str:

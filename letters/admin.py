@@ -5,19 +5,25 @@ from copy import copy
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.cache import patch_cache_control
 from django.utils.html import format_html, format_html_join
 from import_export import fields
 from import_export.admin import ExportMixin
 
 from councils.admin import BumpsDataVersion
 from councils.exports import SafeResource
+from councils.models import Council
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
-from letters.models import Letter, LetterSending, LetterTemplate, Officer
+from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer
+from letters.preview import PreviewForm, preview_letter
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
 from letters.sending import SendingError, send_letter
 
@@ -35,8 +41,31 @@ def _left_over(result: GenerationResult, command: str) -> str:
     )
 
 
+class LetterTemplateForm(forms.ModelForm):
+    # Not saved: which council the "Preview" button shows the letter for.
+    preview_council = forms.ModelChoiceField(
+        Council.objects.current(),
+        required=False,
+        label="Preview for",
+        help_text="Pick a council, then “Preview the letter”: a new tab shows this template's "
+        "letter to it with today's figures (nothing is saved).",
+    )
+
+    class Meta:
+        model = LetterTemplate
+        fields = [
+            "year",
+            "letter_date",
+            "publication_date",
+            "signatory_name",
+            "signatory_titles",
+            "body",
+        ]
+
+
 @admin.register(LetterTemplate)
 class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
+    form = LetterTemplateForm
     list_display = ["year", "letter_date", "publication_date", "signatory_name", "letter_count"]
     list_select_related = ["year"]
     readonly_fields = ["demo"]
@@ -44,6 +73,32 @@ class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LetterTemplate]:
         return super().get_queryset(request).annotate(letter_count=Count("letters"))
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name="letters_lettertemplate_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The letter the unsaved template would make for the chosen council."""
+        if request.method != "POST" or not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        form = PreviewForm(request.POST)
+        if not form.is_valid():
+            response = TemplateResponse(
+                request, "letters/letter_preview.html", {"errors": form.errors}
+            )
+        else:
+            letter = preview_letter(form)
+            response = TemplateResponse(
+                request,
+                "letters/letter_preview.html",
+                {"letter": letter, "content": letter_content(letter)},
+            )
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     @admin.display(description="letters", ordering="letter_count")
     def letter_count(self, template: LetterTemplate) -> int:
@@ -76,14 +131,41 @@ class LetterSendingInline(admin.TabularInline):
         return False
 
 
+class LetterVersionInline(admin.TabularInline):
+    model = LetterVersion
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["number", "generated_at", "reason", "superseded_at", "download"]
+    verbose_name_plural = "earlier versions (kept when the letter was reissued)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterVersion]:
+        return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="PDF")
+    def download(self, version: LetterVersion) -> str:
+        return format_html('<a href="{}">PDF</a>', version.get_pdf_url())
+
+
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+        help_text="Shown with the letter, e.g. “A decision was recorded against the wrong "
+        "council; figures corrected.” The current version of each letter is kept.",
+    )
+
+
 class LetterForm(forms.ModelForm):
     """Re-renders the PDF when staff change the addressee or paragraphs, so it matches the page."""
 
-    EDITABLE = ["addressee_name", "addressee_title", "council_paragraphs"]
+    EDITABLE = ["addressee_name", "addressee_title", "salutation", "council_paragraphs"]
 
     class Meta:
         model = Letter
-        fields = ["addressee_name", "addressee_title", "council_paragraphs"]
+        fields = ["addressee_name", "addressee_title", "salutation", "council_paragraphs"]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -95,7 +177,7 @@ class LetterForm(forms.ModelForm):
                 render_pdf(draft)
             except PdfUnavailable as error:
                 raise ValidationError(str(error)) from error
-            self.rendered = (draft.pdf, draft.pdf_rendered_at)
+            self.rendered = (draft.pdf, draft.pdf_rendered_at, draft.pdf_embargoed_until)
         return cleaned
 
 
@@ -140,13 +222,20 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
         "generated_at",
         "generated_by",
         "pdf_rendered_at",
+        "version",
+        "reissue_reason",
     ]
     fieldsets = [
-        (None, {"fields": ["council", "template", "links"]}),
+        (None, {"fields": ["council", "template", "links", "version", "reissue_reason"]}),
         (
             "Addressee and paragraphs about this council",
             {
-                "fields": ["addressee_name", "addressee_title", "council_paragraphs"],
+                "fields": [
+                    "addressee_name",
+                    "addressee_title",
+                    "salutation",
+                    "council_paragraphs",
+                ],
                 "description": "Saving a change here re-renders the letter's PDF; its figures "
                 "stay as they were when it was generated.",
             },
@@ -160,8 +249,8 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [LetterSendingInline]
-    actions = ["regenerate_selected", "send_selected", "send_again"]
+    inlines = [LetterVersionInline, LetterSendingInline]
+    actions = ["regenerate_selected", "reissue_selected", "send_selected", "send_again"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
         return super().get_queryset(request).annotate(last_sent_at=Max("sendings__sent_at"))
@@ -199,7 +288,7 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Letter, form: LetterForm, change: bool):
         if hasattr(form, "rendered"):
-            obj.pdf, obj.pdf_rendered_at = form.rendered
+            obj.pdf, obj.pdf_rendered_at, obj.pdf_embargoed_until = form.rendered
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Regenerate selected letters (refresh figures and template text)")
@@ -215,6 +304,40 @@ class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
             + _left_over(result, "generate_letters YEAR --regenerate"),
             messages.WARNING if result.remaining else messages.SUCCESS,
         )
+
+    @admin.action(description="Reissue selected letters with a reason (keeps each earlier version)")
+    def reissue_selected(self, request: HttpRequest, queryset: QuerySet[Letter]):
+        form = ReissueForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():  # first the page asking why, then its answer
+            return TemplateResponse(
+                request,
+                "admin/letters/letter/reissue.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Reissue letters",
+                    "opts": self.model._meta,
+                    "form": form,
+                    "letters": queryset.select_related("council", "template__year"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        try:
+            result = regenerate_letters(
+                queryset,
+                user=request.user,
+                time_limit=ACTION_TIME_LIMIT,
+                reissue_reason=form.cleaned_data["reason"],
+            )
+        except PdfUnavailable as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{result.regenerated} letters reissued; their earlier versions are kept."
+            + _left_over(result, "generate_letters YEAR --regenerate"),
+            messages.WARNING if result.remaining else messages.SUCCESS,
+        )
+        return None
 
     @admin.action(description="Send selected letters by email (not yet sent)")
     def send_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:

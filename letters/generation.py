@@ -11,8 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from councils import dataversion
@@ -27,14 +30,22 @@ from councils.statistics import (
     year_statistics,
 )
 from councils.wording import percent, sentences
-from letters.models import Letter, LetterTemplate
+from letters.models import Letter, LetterTemplate, LetterVersion
 from letters.rendering import render_pdf
 
-SNAPSHOT_VERSION = 1
+# 2: Markdown body; publication date and link placeholders.
+SNAPSHOT_VERSION = 2
 # The appendix's three key statistics, in the Ombudsman's order.
 KEY_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
 
 Progress = Callable[[int, int], None]  # (done, total)
+Addressee = Callable[[Council], tuple[str, str]]  # (name, job title) of a new letter
+
+
+def register_addressee(council: Council) -> tuple[str, str]:
+    """The chief executive the register holds for the council."""
+    return council.chief_executive, council.chief_executive_title
+
 
 
 @dataclass
@@ -155,6 +166,10 @@ def build_snapshot(
             "compliance_average": percent(similar.compliance),
             "remedy_rate": percent(own.remedy),
             "remedy_average": percent(similar.remedy),
+            "publication_date": f"{template.publication_date:%-d %B %Y}",
+            # Absolute: the PDF's links must work away from the site.
+            "council_url": settings.SITE_URL + council.get_absolute_url(),
+            "methodology_url": settings.SITE_URL + reverse("methodology"),
         },
     }
 
@@ -167,13 +182,17 @@ def generate_letters(
     council_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
     time_limit: float | None = None,
+    addressee: Addressee = register_addressee,
+    reissue_reason: str | None = None,
 ) -> GenerationResult:
     """Create the year's missing letters (or, with `regenerate`, refresh existing ones too).
 
     Every council with figures that year is included, current or not; `council_ids` narrows
     that. Regenerating refreshes the snapshot and PDF and keeps the letter's addressee and
     paragraphs, which staff may have edited. `time_limit` (seconds) stops early, for the admin,
-    leaving the rest in `remaining`.
+    leaving the rest in `remaining`. `addressee` names new letters' addressees (the demo
+    invents them). With `reissue_reason`, each existing letter's current version is kept
+    (LetterVersion) before it is regenerated as the next version.
     """
     started = time.monotonic()
     year = template.year
@@ -199,22 +218,32 @@ def generate_letters(
             result.skipped += 1
         else:
             if letter is None:
+                name, title = addressee(council)
                 letter = Letter(
-                    template=template,
-                    council=council,
-                    addressee_name=council.chief_executive,
-                    addressee_title=council.chief_executive_title,
+                    template=template, council=council, addressee_name=name, addressee_title=title
                 )
                 result.created += 1
             else:
                 result.regenerated += 1
             figures = stats.for_council(council.pk)
-            _generate(letter, template, council, figures, counts[council.pk], user)
+            with transaction.atomic():
+                if letter.pk and reissue_reason is not None:
+                    _keep_version(letter, reissue_reason)
+                _generate(
+                    letter, template, council, figures, counts[council.pk], user
+                )
         if progress:
             progress(index + 1, total)
     if result.created or result.regenerated:
         dataversion.bump()  # council pages list the letters: cached copies must refresh
     return result
+
+
+def _keep_version(letter: Letter, reason: str) -> None:
+    """Keep the letter as it stands, then make it the next version, issued for `reason`."""
+    LetterVersion.of(letter, superseded_at=timezone.now()).save()
+    letter.version += 1
+    letter.reissue_reason = reason
 
 
 def _generate(
@@ -234,9 +263,14 @@ def _generate(
 
 
 def regenerate_letters(
-    letters: QuerySet[Letter], *, user: User | None, time_limit: float | None = None
+    letters: QuerySet[Letter],
+    *,
+    user: User | None,
+    time_limit: float | None = None,
+    reissue_reason: str | None = None,
 ) -> GenerationResult:
-    """Regenerate chosen letters, one statistics pass per year they belong to."""
+    """Regenerate chosen letters, one statistics pass per year they belong to (reissue them,
+    keeping each one's current version, when given a reason)."""
     by_template: dict[int, set[int]] = defaultdict(set)
     for template_id, council_id in letters.values_list("template_id", "council_id"):
         by_template[template_id].add(council_id)
@@ -250,6 +284,7 @@ def regenerate_letters(
             regenerate=True,
             council_ids=by_template[template.pk],
             time_limit=left,
+            reissue_reason=reissue_reason,
         )
         total.regenerated += result.regenerated
         total.remaining += result.remaining

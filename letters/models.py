@@ -61,7 +61,15 @@ class Letter(models.Model):
     addressee_name = models.CharField(
         max_length=150, blank=True, help_text="Blank: the letter opens “Dear Chief Executive”."
     )
-    addressee_title = models.CharField(max_length=150, blank=True)
+    addressee_title = models.CharField(
+        max_length=150, blank=True, help_text="Job title, e.g. Interim Chief Executive."
+    )
+    salutation = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="How the letter greets them, e.g. “Dear Ms Cooper”. Blank: made from the name "
+        "(“Ms Jane Cooper” gives “Dear Ms Cooper”; a name without a title is used whole).",
+    )
     council_paragraphs = models.TextField(
         blank=True,
         help_text="Optional paragraphs about this council, after the body. Plain text; a blank "
@@ -83,6 +91,13 @@ class Letter(models.Model):
     # server could serve it, and it is saved in the same transaction as the snapshot it shows.
     pdf = models.BinaryField(editable=False)
     pdf_rendered_at = models.DateTimeField(editable=False)
+    # The embargo date printed on every page of `pdf` (None: no embargo marking), so the PDF
+    # served after publication can be re-rendered without it (letters.rendering.current_pdf).
+    pdf_embargoed_until = models.DateField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    reissue_reason = models.TextField(
+        blank=True, editable=False, help_text="Why this version was issued (blank: the first)."
+    )
 
     class Meta:
         ordering = ["-template__year__start", "council__name"]
@@ -100,6 +115,68 @@ class Letter(models.Model):
 
     def get_pdf_url(self) -> str:
         return reverse("letters:pdf", args=[self.council.slug, self.template.year.label])
+
+
+class LetterVersion(models.Model):
+    """An earlier issue of a letter, kept whole when staff reissued it."""
+
+    # What a version keeps of the letter it was: everything the letter's text comes from.
+    KEPT = (
+        "generated_at",
+        "addressee_name",
+        "addressee_title",
+        "salutation",
+        "council_paragraphs",
+        "snapshot",
+        "pdf",
+        "pdf_embargoed_until",
+    )
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    reason = models.TextField(blank=True, help_text="Why it was issued (blank: the first issue).")
+    generated_at = models.DateTimeField()
+    addressee_name = models.CharField(max_length=150, blank=True)
+    addressee_title = models.CharField(max_length=150, blank=True)
+    salutation = models.CharField(max_length=150, blank=True)
+    council_paragraphs = models.TextField(blank=True)
+    snapshot = models.JSONField()
+    pdf = models.BinaryField()
+    pdf_embargoed_until = models.DateField(null=True, blank=True)
+    superseded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["letter", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "number"], name="letter_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter}, version {self.number}"
+
+    @classmethod
+    def of(cls, letter: Letter, superseded_at) -> "LetterVersion":
+        """The letter as it stands, as a version (unsaved)."""
+        kept = {name: getattr(letter, name) for name in cls.KEPT}
+        return cls(
+            letter=letter,
+            number=letter.version,
+            reason=letter.reissue_reason,
+            superseded_at=superseded_at,
+            **kept,
+        )
+
+    def as_letter(self) -> Letter:
+        """An unsaved letter saying what this version said, for rendering it."""
+        kept = {name: getattr(self, name) for name in self.KEPT}
+        return Letter(template=self.letter.template, council=self.letter.council, **kept)
+
+    def get_pdf_url(self) -> str:
+        letter = self.letter
+        return reverse(
+            "letters:version-pdf",
+            args=[letter.council.slug, letter.template.year.label, self.number],
+        )
 
 
 class LetterSending(models.Model):

@@ -1,5 +1,7 @@
 """The placeholders a letter template's body may use, and their safe substitution.
 
+The body is a small Markdown subset (letters.markup): headings, bold, lists and links.
+
 Staff write `{council_name}` and the like; anything in braces that is not one of these is an
 error shown in the admin form, never a crash when letters are generated. Substitution is a plain
 look-up (no attribute access or format specs), so a template cannot reach into Python objects.
@@ -24,7 +26,14 @@ PLACEHOLDERS: dict[str, str] = {
     "compliance_average": "the compliance rate of similar authorities",
     "remedy_rate": "the satisfactory remedy rate, e.g. 13%",
     "remedy_average": "the satisfactory remedy rate of similar authorities",
+    "publication_date": "the day the letter and figures become public, e.g. 24 July 2024",
+    "council_url": "the address of the council's page on this site, for a link",
+    "methodology_url": "the address of the page saying how the figures are counted",
+    "figures_table": "on a line of its own: the table of the three key statistics, their "
+    "bases and the similar-authority averages",
 }
+# Placeholders that must stand alone on their line: they become a block, not words.
+BLOCK_PLACEHOLDERS = ("figures_table",)
 NO_FIGURE = "no figure"  # what a rate placeholder gives when its base is zero
 
 # A brace pair with anything (or nothing) inside, and single braces left over.
@@ -34,8 +43,9 @@ _BRACED = re.compile(r"\{([^{}]*)\}")
 def placeholder_help() -> str:
     listed = "; ".join(f"{{{name}}}: {meaning}" for name, meaning in PLACEHOLDERS.items())
     return (
-        "Plain text; a blank line starts a new paragraph. Placeholders: "
-        f"{listed}. A rate with no cases gives “{NO_FIGURE}”."
+        "Markdown: a blank line starts a new paragraph; ## Heading; **bold**; lines starting "
+        "“- ” make a list; [words](address) is a link. Nothing else (no HTML, no images). "
+        f"Placeholders: {listed}. A rate with no cases gives “{NO_FIGURE}”."
     )
 
 
@@ -56,6 +66,14 @@ def validate_placeholders(text: str) -> None:
                 code="stray_brace",
             )
         )
+    lines = {line.strip() for line in text.splitlines()}
+    errors.extend(
+        ValidationError(
+            "{%(name)s} must be on a line of its own.", code="block_inline", params={"name": name}
+        )
+        for name in BLOCK_PLACEHOLDERS
+        if f"{{{name}}}" in text and f"{{{name}}}" not in lines
+    )
     if errors:
         raise ValidationError(errors)
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import dateformat, timezone
 
 from letters.models import Letter, LetterSending
-from letters.rendering import letter_content
+from letters.rendering import current_pdf, letter_content
 
 
 class SendingError(Exception):
@@ -48,7 +48,7 @@ def send_letter(letter: Letter, *, user, again: bool = False) -> LetterSending:
         ),
         to=[address],
     )
-    message.attach(pdf_filename(letter), bytes(letter.pdf), "application/pdf")
+    message.attach(pdf_filename(letter), current_pdf(letter), "application/pdf")
     with transaction.atomic():
         # Record first: if the mail server refuses, the record rolls back with the error.
         sending = LetterSending.objects.create(

@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
+from councils.models import Council
 from letters.access import officer_of, visible_letters
 from letters.models import Letter
-from letters.rendering import letter_content
+from letters.rendering import current_pdf, letter_content
 from letters.revisions import with_latest_revision
 from letters.sending import pdf_filename
 
@@ -54,18 +55,54 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     return _private_if_embargoed(response, any(not letter.is_public for letter in letters))
 
 
+def council_letters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every letter to one council this user may see, newest year first."""
+    council = get_object_or_404(Council, slug=slug)
+    letters = list(
+        visible_letters(request.user)
+        .filter(council=council)
+        .select_related("template__year")
+        .defer("pdf", "snapshot")
+        .order_by("-template__year__start")
+    )
+    response = render(
+        request,
+        "letters/council_letters.html",
+        {"council": council, "letters": letters, "officer": officer_of(request.user)},
+    )
+    return _private_if_embargoed(response, any(not letter.is_public for letter in letters))
+
+
 def letter_page(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
+    # A first version has no earlier ones: no query for them.
+    versions = (
+        letter.versions.defer("pdf", "snapshot").select_related(
+            "letter__council", "letter__template__year"
+        )
+        if letter.version > 1
+        else []
+    )
     response = render(
         request,
         "letters/letter.html",
-        {"letter": letter, "content": letter_content(letter)},
+        {"letter": letter, "content": letter_content(letter), "versions": list(versions)},
     )
     return _private_if_embargoed(response, not letter.is_public)
 
 
 def letter_pdf(request: HttpRequest, slug: str, year: str) -> HttpResponse:
     letter = _letter(request, slug, year)
-    response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    response = HttpResponse(current_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(letter)}"'
+    return _private_if_embargoed(response, not letter.is_public)
+
+
+def version_pdf(request: HttpRequest, slug: str, year: str, number: str) -> HttpResponse:
+    """An earlier version of a letter: for whoever may see the letter itself."""
+    letter = _letter(request, slug, year)
+    version = get_object_or_404(letter.versions, number=int(number))
+    response = HttpResponse(current_pdf(letter, version), content_type="application/pdf")
+    filename = pdf_filename(letter).replace(".pdf", f"-version-{version.number}.pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return _private_if_embargoed(response, not letter.is_public)

@@ -222,6 +222,10 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 # Officers sign in to see their council's letters before publication.
 LOGIN_REDIRECT_URL = "/letters/"
 LOGOUT_REDIRECT_URL = "/letters/"
+# Where the sign-in page tells council officers to ask for an account.
+ACCOUNTS_CONTACT_EMAIL = env_str("ACCOUNTS_CONTACT_EMAIL", "accounts@example.org")
+# The site's public address: links in letters (PDFs are read away from the site).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@example.org")

@@ -10,6 +10,8 @@ from ombudsman.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Before Django's own: sign-in landing officers on their letters, reset mail naming the site.
+    path("accounts/", include("letters.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("councils.api_urls")),
     path("data/", include("councils.data_urls")),

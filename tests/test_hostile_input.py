@@ -43,6 +43,7 @@ VALID = {
     "name": "hexes.json",
     "uidb64": "MQ",
     "token": "set-password",
+    "number": "1",
 }
 # Patterns without a name cannot be reversed: an example path for each.
 UNNAMED = {"api/^.*/$": "/api/no-such-endpoint/"}
@@ -144,6 +145,10 @@ def dataset(monkeypatch, settings, tmp_path):
         signatory_name="Pat Signer", signatory_titles="Ombudsman", body="Dear {council_name}",
     )  # fmt: skip
     generate_letters(template, council_ids=[ashdale.pk])
+    # Reissued once, so that its first version is there to download.
+    generate_letters(
+        template, council_ids=[ashdale.pk], regenerate=True, reissue_reason="Figures corrected."
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`python manage.py generate_letters 2023-24 [--regenerate]`: every council's letter for a year."""
+"""`python manage.py generate_letters 2023-24 [--regenerate | --reissue REASON]`: every
+council's letter for a year."""
 
 import time
 
@@ -26,8 +27,16 @@ class Command(BaseCommand):
             help="Also refresh letters already generated (their figures and PDF), "
             "keeping their addressee and paragraphs.",
         )
+        parser.add_argument(
+            "--reissue",
+            metavar="REASON",
+            help="Reissue letters already generated, for this reason: each one's current "
+            "version is kept and listed with the letter.",
+        )
 
-    def handle(self, *args, year: str, regenerate: bool, **options) -> None:
+    def handle(self, *args, year: str, regenerate: bool, reissue: str | None, **options) -> None:
+        if reissue is not None and not reissue.strip():
+            raise CommandError("--reissue needs a reason, e.g. --reissue 'Figures corrected.'")
         template = LetterTemplate.objects.select_related("year").filter(year__label=year).first()
         if template is None:
             known = ReportingYear.objects.for_label(year).exists()
@@ -41,7 +50,8 @@ class Command(BaseCommand):
         try:
             result = generate_letters(
                 template,
-                regenerate=regenerate,
+                regenerate=regenerate or reissue is not None,
+                reissue_reason=reissue.strip() if reissue else None,
                 progress=self._progress(self.stdout.isatty()),
             )
         except PdfUnavailable as error:
