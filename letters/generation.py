@@ -47,7 +47,6 @@ def register_addressee(council: Council) -> tuple[str, str]:
     return council.chief_executive, council.chief_executive_title
 
 
-
 @dataclass
 class GenerationResult:
     created: int = 0
@@ -229,9 +228,7 @@ def generate_letters(
             with transaction.atomic():
                 if letter.pk and reissue_reason is not None:
                     _keep_version(letter, reissue_reason)
-                _generate(
-                    letter, template, council, figures, counts[council.pk], user
-                )
+                _generate(letter, template, council, figures, counts[council.pk], user)
         if progress:
             progress(index + 1, total)
     if result.created or result.regenerated:
