@@ -64,7 +64,7 @@ class Verdict(enum.StrEnum):
     def sentence(self) -> str:
         return {
             Verdict.HIGHER: "higher than similar authorities",
-            Verdict.SIMILAR: "similar to similar authorities",
+            Verdict.SIMILAR: "no clear difference from similar authorities",
             Verdict.LOWER: "lower than similar authorities",
         }[self]
 

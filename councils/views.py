@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import json_script
 
-from councils import computed, tables
+from councils import computed, lookup, tables
 from councils.models import (
     Council,
     CouncilType,
@@ -52,9 +51,12 @@ class YearChoice:
         return self.year is not None and not self.year.is_public()
 
 
-def choose_year(request: HttpRequest, label: str | None) -> YearChoice:
-    """The visible years and the chosen one: `label`, else the latest. Unknown or hidden: 404."""
-    years = list(ReportingYear.objects.visible_to(request.user))
+def choose_year(request: HttpRequest, label: str | None, until=None) -> YearChoice:
+    """The visible years (those starting before `until`, if given) and the chosen one: `label`,
+    else the latest. Unknown or hidden: 404."""
+    years = [
+        y for y in ReportingYear.objects.visible_to(request.user) if not until or y.start < until
+    ]
     if label is None:
         public = [y for y in years if y.is_public()]
         return YearChoice(years, (public or years or [None])[-1])
@@ -206,10 +208,11 @@ def council_by_code(request: HttpRequest, code: str, year: str | None = None):
 def council(request: HttpRequest, slug: str, year: str | None = None):
     if GSS_CODE_RE.match(slug):
         return council_by_code(request, slug, year)
-    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
-        return redirect("council-year", slug, choose_year(request, request.GET["year"]).year)
     council = get_object_or_404(Council.objects.select_related("county"), slug=slug)
-    choice = choose_year(request, year)
+    # A former council's page stops at its last year: later ones would say it had no complaints.
+    choice = choose_year(request, request.GET.get("year", year), until=council.ceased_on)
+    if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
+        return redirect("council-year", slug, choice.year)
     # The same for everyone who may see these years, until the data changes or the day does
     # (decisions are published three months after). Letters follow the user: not in here.
     key = (
@@ -403,59 +406,45 @@ def methodology(request: HttpRequest):
 
 
 def search(request: HttpRequest):
-    """By council name (tolerant of case and 'council'/'borough' words) or by postcode."""
+    """By council name (tolerant of case, council words and near misses) or by postcode."""
     query = request.GET.get("q", "").strip()
-    results, message, postcode = [], "", None
+    results, suggested, message, postcode = [], [], "", None
     if query:
         postcode = normalise_postcode(query)
         if postcode:
-            code = council_code_for_postcode(postcode)
-            if code is None:
-                message = f"We could not find the postcode {postcode}. Check it and try again."
-            else:
-                district = Council.objects.with_code(code).select_related("county").first()
-                results = [c for c in (district, district and district.county) if c]
-        elif _looks_like_postcode(query):
+            results, message = _postcode_search(postcode)
+        elif lookup.looks_like_postcode(query):
             message = f"“{query}” is not a full postcode. Enter a postcode like NG17 8DA."
         else:
-            results = list(_name_search(query))
-            if not results:
+            results = list(lookup.name_search(query))
+            if len(results) == 1:  # what they asked for: no list to click through
+                return redirect(results[0])
+            suggested = [] if results else lookup.suggestions(query)
+            if not results and not suggested:
                 message = f"No council matches “{query}”."
     return render(
         request,
         "councils/search.html",
-        {"query": query, "results": results, "message": message, "postcode": postcode},
+        {
+            "query": query,
+            "results": results,
+            "suggestions": suggested,
+            "message": message,
+            "postcode": postcode,
+        },
     )
 
 
-_NOISE_WORDS = {
-    "council",
-    "borough",
-    "district",
-    "county",
-    "city",
-    "of",
-    "the",
-    "metropolitan",
-    "royal",
-    "london",
-}
-
-
-def _looks_like_postcode(query: str) -> bool:
-    compact = "".join(query.split())
-    return bool(re.match(r"^[A-Za-z]{1,2}\d", compact)) and len(compact) <= 8
-
-
-SEARCH_MAX_WORDS = 8  # more than any council's name has; each word is a condition in the SQL
-
-
-def _name_search(query: str):
-    words = [w for w in re.split(r"[\s,]+", query.lower()) if w and w not in _NOISE_WORDS]
-    councils = Council.objects.all()
-    for word in (words or query.lower().split())[:SEARCH_MAX_WORDS]:
-        councils = councils.filter(Q(official_name__icontains=word) | Q(name__icontains=word))
-    return councils.order_by("ceased_on", "name")[:30]
+def _postcode_search(postcode: str) -> tuple[list[Council], str]:
+    """The district and county (or single council) for an English postcode, else a message."""
+    code = council_code_for_postcode(postcode)
+    country = lookup.country_outside_england(postcode, code)
+    if country:
+        return [], lookup.outside_england_message(postcode, country)
+    if code is None:
+        return [], f"We could not find the postcode {postcode}. Check it and try again."
+    district = Council.objects.with_code(code).select_related("county").first()
+    return [c for c in (district, district and district.county) if c], ""
 
 
 EXTREMES_MIN_BASE = 10  # only councils with at least this base appear as highest or lowest
