@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import json_script
 
-from councils import computed, lookup, tables
+from councils import computed, lookup, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -32,7 +32,6 @@ from councils.statistics import (
     YearStatistics,
     category_statistics,
     council_year_counts,
-    trend_points,
 )
 from councils.wording import sentences
 
@@ -121,6 +120,7 @@ def _council_table(
             "year": year,
             "selected": selected,
             "show_intervals": show_intervals,
+            "label": chart["label"],  # each cell's label, shown on a phone (site.css)
         },
     )
     return CouncilTable(count=len(rows), body=body, data=json_script(chart, data_id))
@@ -237,8 +237,8 @@ def _council_body(request: HttpRequest, council: Council, choice: YearChoice) ->
         own = stats.for_council(council.pk)
         similar = stats.by_type.get(council.type)
         context.update(_council_year_context(council, choice, stats, own, similar))
-        context["trend"] = council_trend_rows(council, per_year)
-        context["trend_chart"] = _trend_chart(council, context["trend"])
+        context["trend"] = trend.council_trend_rows(council, per_year)
+        context["trend_chart"] = trend.trend_chart(council, context["trend"])
     return render_to_string("councils/includes/council_body.html", context)
 
 
@@ -273,44 +273,6 @@ def _council_year_context(council, choice, stats, own, similar):
             .order_by("-decision__decided")
         ),
         "published_decisions": list(published.order_by("-decided", "reference")[:50]),
-    }
-
-
-def _cells(figures: Figures) -> dict[str, tables.FigureCell]:
-    return {s.value: tables.figure_cell(figures.get(s)) for s in Statistic}
-
-
-def council_trend_rows(council: Council, per_year: dict[str, YearStatistics]) -> list[dict]:
-    """The council and its type average for every visible year, oldest first."""
-    return [
-        {
-            "year": point.year,
-            "cells": _cells(point.figures) if point.figures else None,
-            "similar": _cells(point.similar),
-        }
-        for point in trend_points(council, per_year)
-    ]
-
-
-def _trend_chart(council: Council, trend: list[dict]) -> dict:
-    """The trend chart's data island: the same published values as the table below it."""
-
-    def values(key: str, source: str) -> list[float | None]:
-        cells = [row[source][key] if row[source] else None for row in trend]
-        return [None if c is None or c.value is None else float(c.value) for c in cells]
-
-    return {
-        "years": [row["year"].label for row in trend],
-        "council": council.official_name,
-        "series": [
-            {
-                "name": Statistic(key).label,
-                "key": key,
-                "own": values(key, "cells"),
-                "similar": values(key, "similar"),
-            }
-            for key in (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
-        ],
     }
 
 
@@ -368,7 +330,9 @@ def _compare_table(
         "label": statistic.label,
         "selected": selected,
         "average": average.value and float(average.value),
-        "councils": [_map_entry(row) | {"interval": _interval(row)} for row in rows],
+        "councils": [
+            _map_entry(row) | {"interval": _interval(row), "area": row.council.name} for row in rows
+        ],
     }
     return _council_table(
         rows, stats.year, chart, "compare-data", selected=selected, show_intervals=True
