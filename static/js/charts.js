@@ -63,7 +63,8 @@
     var data = readData("trend-data");
     var target = document.getElementById("trend-chart");
     if (!data || !target || !window.Plotly) { return; }
-    data.series.forEach(function (series) {
+    // Every box first: the grid's columns settle before any plot measures its width.
+    var plots = data.series.map(function (series) {
       var box = document.createElement("div");
       var title = document.createElement("h3");
       title.textContent = series.name;
@@ -71,6 +72,10 @@
       plot.className = "chart";
       box.append(title, plot);
       target.append(box);
+      return plot;
+    });
+    data.series.forEach(function (series, index) {
+      var plot = plots[index];
       var small = narrow(plot);
       window.Plotly.newPlot(plot, [
         trendTrace(series.similar, data.years, "Similar authorities",
@@ -79,7 +84,7 @@
           { colour: COLOURS.own, dash: "solid", shape: "circle" }, -0.08)
       ], layout({
         margin: { t: 10, r: 10, b: small ? 90 : 60, l: 45 },
-        legend: { orientation: "h", x: 0, y: -0.25, yanchor: "top" },
+        legend: { orientation: "h", x: 0, y: -0.25, yanchor: "top", traceorder: "reversed" },
         yaxis: { title: { text: "%" }, range: [0, 105], fixedrange: true },
         xaxis: { tickvals: data.years.map(function (_, i) { return i; }), ticktext: data.years,
           range: [-0.5, data.years.length - 0.5], tickangle: small ? -45 : 0, fixedrange: true }
