@@ -93,8 +93,12 @@ def country_outside_england(postcode: str, council_code: str | None) -> str | No
     return _COUNTRY_BY_AREA.get(postcode_area(postcode))
 
 
-def outside_england_message(postcode: str, country: str) -> str:
-    """SPEC "Outside England": which ombudsman covers the councils there, if any."""
+def outside_england(postcode: str, council_code: str | None) -> str:
+    """SPEC "Outside England": where the postcode is and which ombudsman covers its councils
+    ("" for a postcode in England or one we cannot place)."""
+    country = country_outside_england(postcode, council_code)
+    if country is None:
+        return ""
     ombudsman = _OMBUDSMAN.get(country)
     if ombudsman is None:
         return (

@@ -372,11 +372,13 @@ def methodology(request: HttpRequest):
 def search(request: HttpRequest):
     """By council name (tolerant of case, council words and near misses) or by postcode."""
     query = request.GET.get("q", "").strip()
-    results, suggested, message, postcode = [], [], "", None
+    results, suggested, message, postcode, elsewhere = [], [], "", None, ""
     if query:
         postcode = normalise_postcode(query)
         if postcode:
-            results, message = _postcode_search(postcode)
+            code = council_code_for_postcode(postcode)
+            elsewhere = lookup.outside_england(postcode, code)
+            results, message = ([], "") if elsewhere else _postcode_search(postcode, code)
         elif lookup.looks_like_postcode(query):
             message = f"“{query}” is not a full postcode. Enter a postcode like NG17 8DA."
         else:
@@ -394,17 +396,14 @@ def search(request: HttpRequest):
             "results": results,
             "suggestions": suggested,
             "message": message,
+            "elsewhere": elsewhere,  # not an error: where to complain instead
             "postcode": postcode,
         },
     )
 
 
-def _postcode_search(postcode: str) -> tuple[list[Council], str]:
+def _postcode_search(postcode: str, code: str | None) -> tuple[list[Council], str]:
     """The district and county (or single council) for an English postcode, else a message."""
-    code = council_code_for_postcode(postcode)
-    country = lookup.country_outside_england(postcode, code)
-    if country:
-        return [], lookup.outside_england_message(postcode, country)
     if code is None:
         return [], f"We could not find the postcode {postcode}. Check it and try again."
     district = Council.objects.with_code(code).select_related("county").first()
