@@ -142,10 +142,14 @@
     if (!data || !window.Plotly) { return; }
     var categories = document.getElementById("categories-chart");
     if (categories) {
+      // On a phone, shortened service names leave room for the bars; the table has them in full.
+      var small = narrow(categories);
       window.Plotly.newPlot(categories, [{
-        type: "bar", orientation: "h", y: data.categories, x: data.received, name: "Received",
-        marker: { color: COLOURS.own }
-      }], layout({ margin: { t: 20, r: 10, b: 40, l: 330 }, xaxis: { title: { text: "Complaints received" } } }), CONFIG);
+        type: "bar", orientation: "h", x: data.received, name: "Received",
+        y: small ? data.categories.map(shorten) : data.categories, marker: { color: COLOURS.own }
+      }], layout({ margin: { t: 20, r: 10, b: 40, l: small ? 150 : 330 },
+        yaxis: { tickfont: { size: small ? 12 : 14 } },
+        xaxis: { title: { text: "Complaints received" } } }), CONFIG);
     }
     var types = document.getElementById("types-chart");
     if (types) {
