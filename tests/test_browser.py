@@ -102,7 +102,8 @@ def test_unknown_postcode_message(page, site):
 @pytest.mark.parametrize(
     "path",
     ["/", "/councils/ashfield/", "/compare/district/2023-24/?council=ashfield", "/methodology/",
-     "/years/2023-24/", "/search/?q=york"],
+     "/years/2023-24/", "/search/?q=york", "/search/?q=Ashfeld", "/search/?q=CF10+1EP",
+     "/councils/allerdale/"],
 )  # fmt: skip
 def test_no_serious_accessibility_violations(page, site, path):
     page.goto(path)
