@@ -68,6 +68,11 @@ def normalise_postcode(text: str) -> str | None:
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
+def postcode_area(postcode: str) -> str:
+    """`CF10 1EP` -> `CF`, `G1 1AA` -> `G`: the letters that start a postcode."""
+    return re.match(r"[A-Z]*", postcode.upper()).group()
+
+
 def _directory_form(postcode: str) -> str:
     """`NG17 8DA` -> `NG178DA`, `N1 0AA` -> `N1  0AA`: the directory's 7-character `pcd`."""
     outward, inward = postcode.split(" ")

@@ -64,7 +64,7 @@ class Verdict(enum.StrEnum):
     def sentence(self) -> str:
         return {
             Verdict.HIGHER: "higher than similar authorities",
-            Verdict.SIMILAR: "similar to similar authorities",
+            Verdict.SIMILAR: "similar to the average for similar authorities",
             Verdict.LOWER: "lower than similar authorities",
         }[self]
 

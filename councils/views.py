@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, tables
+from councils import computed, lookup, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -35,7 +34,6 @@ from councils.statistics import (
     YearStatistics,
     category_statistics,
     council_year_counts,
-    trend_points,
 )
 from councils.wording import sentences
 
@@ -59,8 +57,14 @@ def choose_year(
 ) -> YearChoice:
     """The visible years and the chosen one: `label`, else the latest. Unknown or hidden: 404.
 
-    `council`: the page is that council's own (its officers may see its embargoed year)."""
-    years = list(ReportingYear.objects.visible_to(request.user, council=council))
+    `council`: the page is that council's own: its officers may see its embargoed year, and a
+    former council's page stops at its last year (later ones would say it had no complaints)."""
+    until = council.ceased_on if council else None
+    years = [
+        y
+        for y in ReportingYear.objects.visible_to(request.user, council=council)
+        if not until or y.start < until
+    ]
     if label is None:
         public = [y for y in years if y.is_public()]
         return YearChoice(years, (public or years or [None])[-1])
@@ -124,6 +128,7 @@ def _council_table(
             "year": year,
             "selected": selected,
             "show_intervals": show_intervals,
+            "label": chart["label"],  # each cell's label, shown on a phone (site.css)
         },
     )
     return CouncilTable(count=len(rows), body=body, data=json_script(chart, data_id))
@@ -212,11 +217,9 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
     if GSS_CODE_RE.match(slug):
         return council_by_code(request, slug, year)
     council = get_object_or_404(Council.objects.select_related("county", "type"), slug=slug)
+    choice = choose_year(request, request.GET.get("year", year), council)
     if "year" in request.GET:  # the year selector's form: go to that year's own URL, if any
-        return redirect(
-            "council-year", slug, choose_year(request, request.GET["year"], council).year
-        )
-    choice = choose_year(request, year, council)
+        return redirect("council-year", slug, choice.year)
     # The same for everyone who may see these years, until the data changes or the day does
     # (decisions are published three months after). Letters follow the user: not in here.
     key = (
@@ -244,8 +247,8 @@ def _council_body(request: HttpRequest, council: Council, choice: YearChoice) ->
         own = stats.for_council(council.pk)
         similar = stats.by_type.get(council.type_id)
         context.update(_council_year_context(council, choice, stats, own, similar))
-        context["trend"] = council_trend_rows(council, per_year)
-        context["trend_chart"] = _trend_chart(council, context["trend"])
+        context["trend"] = trend.council_trend_rows(council, per_year)
+        context["trend_chart"] = trend.trend_chart(council, context["trend"])
     return render_to_string("councils/includes/council_body.html", context)
 
 
@@ -281,44 +284,6 @@ def _council_year_context(council, choice, stats, own, similar):
             .order_by("-decision__decided")
         ),
         "published_decisions": list(published.order_by("-decided", "reference")[:50]),
-    }
-
-
-def _cells(figures: Figures) -> dict[str, tables.FigureCell]:
-    return {s.value: tables.figure_cell(figures.get(s)) for s in Statistic}
-
-
-def council_trend_rows(council: Council, per_year: dict[str, YearStatistics]) -> list[dict]:
-    """The council and its type average for every visible year, oldest first."""
-    return [
-        {
-            "year": point.year,
-            "cells": _cells(point.figures) if point.figures else None,
-            "similar": _cells(point.similar),
-        }
-        for point in trend_points(council, per_year)
-    ]
-
-
-def _trend_chart(council: Council, trend: list[dict]) -> dict:
-    """The trend chart's data island: the same published values as the table below it."""
-
-    def values(key: str, source: str) -> list[float | None]:
-        cells = [row[source][key] if row[source] else None for row in trend]
-        return [None if c is None or c.value is None else float(c.value) for c in cells]
-
-    return {
-        "years": [row["year"].label for row in trend],
-        "council": council.official_name,
-        "series": [
-            {
-                "name": Statistic(key).label,
-                "key": key,
-                "own": values(key, "cells"),
-                "similar": values(key, "similar"),
-            }
-            for key in (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
-        ],
     }
 
 
@@ -377,7 +342,9 @@ def _compare_table(
         "label": statistic.label,
         "selected": selected,
         "average": average.value and float(average.value),
-        "councils": [_map_entry(row) | {"interval": _interval(row)} for row in rows],
+        "councils": [
+            _map_entry(row) | {"interval": _interval(row), "area": row.council.name} for row in rows
+        ],
     }
     return _council_table(
         rows, stats.year, chart, "compare-data", selected=selected, show_intervals=True
@@ -417,61 +384,44 @@ def methodology(request: HttpRequest):
 
 
 def search(request: HttpRequest):
-    """By council name (tolerant of case and 'council'/'borough' words) or by postcode."""
+    """By council name (tolerant of case, council words and near misses) or by postcode."""
     query = request.GET.get("q", "").strip()
-    results, message, postcode = [], "", None
+    results, suggested, message, postcode, elsewhere = [], [], "", None, ""
     if query:
         postcode = normalise_postcode(query)
         if postcode:
             code = council_code_for_postcode(postcode)
-            if code is None:
-                message = f"We could not find the postcode {postcode}. Check it and try again."
-            else:
-                district = (
-                    Council.objects.with_code(code).select_related("type", "county__type").first()
-                )
-                results = [c for c in (district, district and district.county) if c]
-        elif _looks_like_postcode(query):
+            elsewhere = lookup.outside_england(postcode, code)
+            results, message = ([], "") if elsewhere else _postcode_search(postcode, code)
+        elif lookup.looks_like_postcode(query):
             message = f"“{query}” is not a full postcode. Enter a postcode like NG17 8DA."
         else:
-            results = list(_name_search(query))
-            if not results:
+            results = list(lookup.name_search(query))
+            if len(results) == 1:  # what they asked for: no list to click through
+                return redirect(results[0])
+            suggested = [] if results else lookup.suggestions(query)
+            if not results and not suggested:
                 message = f"No council matches “{query}”."
     return render(
         request,
         "councils/search.html",
-        {"query": query, "results": results, "message": message, "postcode": postcode},
+        {
+            "query": query,
+            "results": results,
+            "suggestions": suggested,
+            "message": message,
+            "elsewhere": elsewhere,  # not an error: where to complain instead
+            "postcode": postcode,
+        },
     )
 
 
-_NOISE_WORDS = {
-    "council",
-    "borough",
-    "district",
-    "county",
-    "city",
-    "of",
-    "the",
-    "metropolitan",
-    "royal",
-    "london",
-}
-
-
-def _looks_like_postcode(query: str) -> bool:
-    compact = "".join(query.split())
-    return bool(re.match(r"^[A-Za-z]{1,2}\d", compact)) and len(compact) <= 8
-
-
-SEARCH_MAX_WORDS = 8  # more than any council's name has; each word is a condition in the SQL
-
-
-def _name_search(query: str):
-    words = [w for w in re.split(r"[\s,]+", query.lower()) if w and w not in _NOISE_WORDS]
-    councils = Council.objects.select_related("type")
-    for word in (words or query.lower().split())[:SEARCH_MAX_WORDS]:
-        councils = councils.filter(Q(official_name__icontains=word) | Q(name__icontains=word))
-    return councils.order_by("ceased_on", "name")[:30]
+def _postcode_search(postcode: str, code: str | None) -> tuple[list[Council], str]:
+    """The district and county (or single council) for an English postcode, else a message."""
+    if code is None:
+        return [], f"We could not find the postcode {postcode}. Check it and try again."
+    district = Council.objects.with_code(code).select_related("type", "county__type").first()
+    return [c for c in (district, district and district.county) if c], ""
 
 
 EXTREMES_MIN_BASE = 10  # only councils with at least this base appear as highest or lowest

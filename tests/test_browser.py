@@ -102,7 +102,8 @@ def test_unknown_postcode_message(page, site):
 @pytest.mark.parametrize(
     "path",
     ["/", "/councils/ashfield/", "/compare/district/2023-24/?council=ashfield", "/methodology/",
-     "/years/2023-24/", "/search/?q=kent"],
+     "/years/2023-24/", "/search/?q=york", "/search/?q=Ashfeld", "/search/?q=CF10+1EP",
+     "/councils/allerdale/"],
 )  # fmt: skip
 def test_no_serious_accessibility_violations(page, site, path):
     page.goto(path)
@@ -119,3 +120,79 @@ def test_council_page_works_without_javascript(browser, site):
     assert page.url.endswith("/councils/ashfield/2022-23/")
     assert "1 April 2022 to 31 March 2023" in page.content()
     context.close()
+
+
+PHONE_AND_TABLET_WIDTHS = (320, 360, 390, 768)
+PUBLIC_PAGES = (
+    "/", "/search/?q=york", "/councils/ashfield/", "/councils/ashfield/2022-23/",
+    "/compare/district/2023-24/?council=ashfield", "/years/2023-24/", "/methodology/", "/data/",
+    "/api/", "/letters/", "/councils/allerdale/", "/search/?q=CF10+1EP",
+)  # fmt: skip
+
+
+def _public_letter(page):
+    """A public letter's page, if the demo data published one."""
+    page.goto("/letters/")
+    links = page.locator("main a[href^='/letters/'][href$='/']")
+    return links.first.get_attribute("href") if links.count() else None
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_tablet(page, site):
+    letter = _public_letter(page)
+    paths = PUBLIC_PAGES + ((letter,) if letter else ())
+    wide = []
+    for width in PHONE_AND_TABLET_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in paths:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")  # charts and the map drawn
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                wide.append(f"{path} is {scroll_width} px wide at {width} px")
+    assert wide == []
+    assert page.requested_hosts == {site.url.split("//", 1)[1]}
+
+
+def test_home_table_shows_the_figures_on_a_phone(page, site):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/")
+    row = page.locator("table.council-table tbody tr").first
+    for cell in row.locator("th, td").all():
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    assert row.locator("td[data-label='Base']").is_visible()
+    sort_links = page.locator("table.council-table thead a")
+    assert sort_links.count() == 3 and sort_links.first.is_visible()
+
+
+def test_charts_fit_a_phone_with_their_legend_below(page, site):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/councils/ashfield/2023-24/")
+    page.wait_for_selector("#trend-chart .main-svg")
+    for chart in page.locator("#trend-chart .js-plotly-plot").all():
+        plot, legend = chart.locator(".nsewdrag").first, chart.locator(".legend").first
+        plot_box, legend_box = plot.bounding_box(), legend.bounding_box()
+        assert legend_box["y"] >= plot_box["y"] + plot_box["height"]  # below, not over the lines
+        assert legend_box["x"] + legend_box["width"] <= 390
+        assert chart.locator(".xtick text").count() == 2  # every year labelled
+    page.goto("/compare/district/2023-24/?council=ashfield")
+    page.wait_for_selector("#compare-chart .main-svg")
+    assert page.locator("#compare-chart .nsewdrag").bounding_box()["width"] >= 150
+
+
+def test_trend_chart_marks_small_bases_and_keeps_both_lines_visible(page, site):
+    page.goto("/councils/ashfield/2023-24/")
+    page.wait_for_selector("#trend-chart .main-svg")
+    traces = page.evaluate(
+        """() => [...document.querySelectorAll('#trend-chart .js-plotly-plot')].map((plot) =>
+            plot.data.map((t) => ({x: t.x, symbols: t.marker.symbol, text: t.text})))"""
+    )
+    data = page.evaluate("JSON.parse(document.getElementById('trend-data').textContent)")
+    for series, (similar, own) in zip(data["series"], traces, strict=True):
+        assert all(a != b for a, b in zip(similar["x"], own["x"], strict=True))  # side by side
+        for point, symbol, text in zip(series["own"], own["symbols"], own["text"], strict=True):
+            if point["value"] is None:
+                continue
+            assert f"base {point['base']}" in text
+            expected = "circle" if not point["small"] else "circle-open"
+            assert symbol == (expected if point["compared"] else "circle-open-dot")

@@ -139,7 +139,7 @@ class _InlineFinder(HTMLParser):
     ],
 )
 def test_rendered_public_pages_have_no_inline_scripts_or_styles(client, council_data, url):
-    response = client.get(url)
+    response = client.get(url, follow=True)  # a search with one match opens the council
     assert response.status_code == 200
     finder = _InlineFinder()
     finder.feed(response.content.decode())

@@ -24,26 +24,75 @@
     return base;
   }
 
+  var NARROW = 600; // px: below this, legends go under the plot and labels get shorter
+
+  function narrow(target) { return target.clientWidth < NARROW; }
+
+  // How far to trust a point: filled (base 10+), hollow (small base), hollow with a dot (too
+  // few to compare). The council's points are circles, similar authorities' squares.
+  function symbols(points, shape) {
+    return points.map(function (p) {
+      if (p.value === null) { return shape; }
+      if (!p.compared) { return shape + "-open-dot"; }
+      return p.small ? shape + "-open" : shape;
+    });
+  }
+
+  function pointNote(p) {
+    if (p.value === null) { return "no figure"; }
+    var note = p.display + " (base " + p.base + ")";
+    if (!p.compared) { return note + ": too few to compare"; }
+    return p.small ? note + ": small base" : note;
+  }
+
+  /* One series (the council or similar authorities), nudged sideways so neither hides the other. */
+  function trendTrace(points, years, name, style, offset) {
+    return {
+      type: "scatter", mode: "lines+markers", name: name, connectgaps: false,
+      x: years.map(function (_, i) { return i + offset; }),
+      y: points.map(function (p) { return p.value; }),
+      text: points.map(function (p, i) { return years[i] + ": " + pointNote(p); }),
+      hovertemplate: name + "<br>%{text}<extra></extra>",
+      line: { color: style.colour, dash: style.dash, width: 2 },
+      marker: { symbol: symbols(points, style.shape), size: 10, color: style.colour,
+        line: { color: style.colour, width: 2 } }
+    };
+  }
+
   function drawTrend() {
     var data = readData("trend-data");
     var target = document.getElementById("trend-chart");
     if (!data || !target || !window.Plotly) { return; }
-    var traces = [];
-    data.series.forEach(function (series, index) {
-      var dash = ["solid", "dot", "dash"][index % 3];
-      traces.push({
-        x: data.years, y: series.own, name: data.council + ": " + series.name, type: "scatter",
-        mode: "lines+markers", line: { color: COLOURS.own, dash: dash }, connectgaps: false
-      });
-      traces.push({
-        x: data.years, y: series.similar, name: "Similar authorities: " + series.name,
-        type: "scatter", mode: "lines+markers", line: { color: COLOURS.similar, dash: dash }
-      });
+    // Every box first: the grid's columns settle before any plot measures its width.
+    var plots = data.series.map(function (series) {
+      var box = document.createElement("div");
+      var title = document.createElement("h3");
+      title.textContent = series.name;
+      var plot = document.createElement("div");
+      plot.className = "chart";
+      box.append(title, plot);
+      target.append(box);
+      return plot;
     });
-    window.Plotly.newPlot(target, traces, layout({
-      yaxis: { title: { text: "%" }, range: [0, 100] }, xaxis: { type: "category" }
-    }), CONFIG);
+    data.series.forEach(function (series, index) {
+      var plot = plots[index];
+      var small = narrow(plot);
+      window.Plotly.newPlot(plot, [
+        trendTrace(series.similar, data.years, "Similar authorities",
+          { colour: COLOURS.similar, dash: "dash", shape: "square" }, 0.08),
+        trendTrace(series.own, data.years, data.council,
+          { colour: COLOURS.own, dash: "solid", shape: "circle" }, -0.08)
+      ], layout({
+        margin: { t: 10, r: 10, b: small ? 90 : 60, l: 45 },
+        legend: { orientation: "h", x: 0, y: -0.25, yanchor: "top", traceorder: "reversed" },
+        yaxis: { title: { text: "%" }, range: [0, 105], fixedrange: true },
+        xaxis: { tickvals: data.years.map(function (_, i) { return i; }), ticktext: data.years,
+          range: [-0.5, data.years.length - 0.5], tickangle: small ? -45 : 0, fixedrange: true }
+      }), CONFIG);
+    });
   }
+
+  function shorten(name) { return name.length > 18 ? name.slice(0, 17) + "…" : name; }
 
   function drawCompare() {
     var data = readData("compare-data");
@@ -51,7 +100,9 @@
     if (!data || !target || !window.Plotly) { return; }
     var rows = data.councils.filter(function (c) { return c.value !== null; });
     rows.sort(function (a, b) { return a.value - b.value; });
-    var names = rows.map(function (c) { return c.name; });
+    // On a phone the area name ("Ashfield") leaves room for the plot; the full name is in the table.
+    var small = narrow(target);
+    var names = rows.map(function (c) { return small ? shorten(c.area) : c.name; });
     var trace = {
       type: "scatter", mode: "markers", orientation: "h",
       x: rows.map(function (c) { return c.value; }), y: names,
@@ -77,8 +128,8 @@
     }
     window.Plotly.newPlot(target, [trace], layout({
       height: Math.max(400, 18 * rows.length + 80), shapes: shapes, showlegend: false,
-      margin: { t: 20, r: 10, b: 40, l: 240 }, xaxis: { title: { text: data.label } },
-      yaxis: { automargin: true, tickfont: { size: 11 }, dtick: 1 }
+      margin: { t: 20, r: 10, b: 40, l: small ? 120 : 240 }, xaxis: { title: { text: data.label } },
+      yaxis: { automargin: !small, tickfont: { size: small ? 10 : 11 }, dtick: 1 }
     }), CONFIG);
     target.on("plotly_click", function (event) {
       var url = event.points && event.points[0] && event.points[0].customdata;
@@ -91,10 +142,14 @@
     if (!data || !window.Plotly) { return; }
     var categories = document.getElementById("categories-chart");
     if (categories) {
+      // On a phone, shortened service names leave room for the bars; the table has them in full.
+      var small = narrow(categories);
       window.Plotly.newPlot(categories, [{
-        type: "bar", orientation: "h", y: data.categories, x: data.received, name: "Received",
-        marker: { color: COLOURS.own }
-      }], layout({ margin: { t: 20, r: 10, b: 40, l: 330 }, xaxis: { title: { text: "Complaints received" } } }), CONFIG);
+        type: "bar", orientation: "h", x: data.received, name: "Received",
+        y: small ? data.categories.map(shorten) : data.categories, marker: { color: COLOURS.own }
+      }], layout({ margin: { t: 20, r: 10, b: 40, l: small ? 150 : 330 },
+        yaxis: { tickfont: { size: small ? 12 : 14 } },
+        xaxis: { title: { text: "Complaints received" } } }), CONFIG);
     }
     var types = document.getElementById("types-chart");
     if (types) {

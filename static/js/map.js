@@ -60,7 +60,7 @@
   const VERDICT_COLOURS = { lower: "#5e3c99", similar: "#d9d2c3", higher: "#e66101" };
   const VERDICT_LABELS = {
     higher: "Higher than similar authorities",
-    similar: "Similar to similar authorities",
+    similar: "Similar to the average for similar authorities",
     lower: "Lower than similar authorities",
   };
   const BASE_LABELS = {
