@@ -72,11 +72,29 @@ def make_csv(rows: int, codes: list[str], categories: list[str], outcomes: list[
     return out.getvalue().encode("utf-8")
 
 
+def make_councils(count: int) -> None:
+    """`count` bench districts, E07900000 onwards (the migrated database has the types)."""
+    from councils.models import Council, CouncilType
+
+    Council.objects.bulk_create(
+        Council(
+            code=f"E07{900000 + n:06d}",
+            name=f"Bench {n}",
+            official_name=f"Bench {n} District Council",
+            slug=f"bench-{n}",
+            type_id=CouncilType.DISTRICT,
+        )
+        for n in range(count)
+    )
+
+
 def plain_bulk_create(content: bytes, council_ids: dict[str, int]) -> float:
     """The floor: Decision objects built from the CSV rows without checks, one bulk_create."""
     from django.db import transaction
 
-    from councils.models import Decision
+    from councils.models import Category, Decision
+
+    category_ids = dict(Category.objects.values_list("name", "pk"))
 
     def day(text: str) -> datetime.date | None:
         if not text:
@@ -91,7 +109,7 @@ def plain_bulk_create(content: bytes, council_ids: dict[str, int]) -> float:
         Decision(
             reference=row["reference"],
             council_id=council_ids[row["council_code"]],
-            category=row["category"],
+            category_id=category_ids[row["category"]],
             received=day(row["received"]),
             decided=day(row["decided"]),
             outcome=row["outcome"],
@@ -128,20 +146,11 @@ def main() -> None:
     from django.core.management import call_command
 
     from councils.importing import read_file
-    from councils.models import Category, Council, CouncilType, Decision, Outcome
+    from councils.models import Category, Council, Decision, Outcome
     from councils.resources import DecisionResource
 
     call_command("migrate", verbosity=0)
-    Council.objects.bulk_create(
-        Council(
-            code=f"E07{900000 + n:06d}",
-            name=f"Bench {n}",
-            official_name=f"Bench {n} District Council",
-            slug=f"bench-{n}",
-            type_id=CouncilType.DISTRICT,
-        )
-        for n in range(args.councils)
-    )
+    make_councils(args.councils)
     council_ids = dict(Council.objects.values_list("code", "pk"))
     content = make_csv(args.rows, list(council_ids), Category.SEEDED, Outcome.values)
     print(

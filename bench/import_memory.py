@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from import_decisions import COLUMNS, make_csv
+from import_decisions import COLUMNS, make_councils, make_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -106,22 +106,13 @@ def prepare(args, workdir: Path) -> list[tuple[str, Path]]:
     setup_django(args.database_url, args.rows)
     from django.core.management import call_command
 
-    from councils.models import Category, Council, CouncilType, Outcome
+    from councils.models import Category, Council, Outcome
 
     call_command("migrate", verbosity=0)
     clean_up()
-    Council.objects.bulk_create(
-        Council(
-            code=f"E07{900000 + n:06d}",
-            name=f"Bench {n}",
-            official_name=f"Bench {n} District Council",
-            slug=f"bench-{n}",
-            type=CouncilType.DISTRICT,
-        )
-        for n in range(args.councils)
-    )
+    make_councils(args.councils)
     codes = list(Council.objects.filter(code__startswith="E079").values_list("code", flat=True))
-    new = make_csv(args.rows, codes, Category.values, Outcome.values)
+    new = make_csv(args.rows, codes, Category.SEEDED, Outcome.values)
     files = {"new": new, "updated": changed_outcomes(new, Outcome.values)}
     cases = []
     for extension in args.formats:
