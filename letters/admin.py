@@ -102,17 +102,14 @@ class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
         if request.method != "POST" or not self.has_view_or_change_permission(request):
             raise PermissionDenied
         form = PreviewForm(request.POST)
+        # "live": asked by js/letter_preview.js for the change form's own iframe, not a new tab.
+        context = {"live": request.POST.get("live") == "1"}
         if not form.is_valid():
-            response = TemplateResponse(
-                request, "letters/letter_preview.html", {"errors": form.errors}
-            )
+            context["errors"] = form.errors
         else:
             letter = preview_letter(form)
-            response = TemplateResponse(
-                request,
-                "letters/letter_preview.html",
-                {"letter": letter, "content": letter_content(letter)},
-            )
+            context.update(letter=letter, content=letter_content(letter))
+        response = TemplateResponse(request, "letters/letter_preview.html", context)
         patch_cache_control(response, private=True, no_store=True)
         return response
 
