@@ -6,6 +6,7 @@ from copy import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminFileWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from councils.admin import BumpsDataVersion
 from councils.exports import SafeResource
 from councils.models import Council
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
+from letters.logo import logo_data_uri
 from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer
 from letters.preview import PreviewForm, preview_letter
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
@@ -39,6 +41,18 @@ def _left_over(result: GenerationResult, command: str) -> str:
         f" {result.remaining} letters were not reached in time: run the action again, "
         f"or run `python manage.py {command}`."
     )
+
+
+class LogoInput(AdminFileWidget):
+    """The stored logo shown as an image, not linked: MEDIA_URL is not served."""
+
+    template_name = "letters/widgets/logo_input.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            context["widget"]["logo_src"] = logo_data_uri(value.name)
+        return context
 
 
 class LetterTemplateForm(forms.ModelForm):
@@ -60,7 +74,9 @@ class LetterTemplateForm(forms.ModelForm):
             "signatory_name",
             "signatory_titles",
             "body",
+            "logo",
         ]
+        widgets = {"logo": LogoInput(attrs={"accept": "image/png"})}
 
 
 @admin.register(LetterTemplate)
@@ -86,17 +102,14 @@ class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
         if request.method != "POST" or not self.has_view_or_change_permission(request):
             raise PermissionDenied
         form = PreviewForm(request.POST)
+        # "live": asked by js/letter_preview.js for the change form's own iframe, not a new tab.
+        context = {"live": request.POST.get("live") == "1"}
         if not form.is_valid():
-            response = TemplateResponse(
-                request, "letters/letter_preview.html", {"errors": form.errors}
-            )
+            context["errors"] = form.errors
         else:
             letter = preview_letter(form)
-            response = TemplateResponse(
-                request,
-                "letters/letter_preview.html",
-                {"letter": letter, "content": letter_content(letter)},
-            )
+            context.update(letter=letter, content=letter_content(letter))
+        response = TemplateResponse(request, "letters/letter_preview.html", context)
         patch_cache_control(response, private=True, no_store=True)
         return response
 

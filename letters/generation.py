@@ -146,6 +146,8 @@ def build_snapshot(
         "letter_date": template.letter_date.isoformat(),
         "signatory": {"name": template.signatory_name, "titles": template.titles},
         "body": template.body,
+        # The letterhead logo's file name in storage ("" for none), embedded when rendered.
+        "logo": template.logo.name or "",
         "figures": {s.value: _figure(s, own, similar, year.period) for s in Statistic},
         "key_statistics": [s.value for s in KEY_STATISTICS],
         "received_by_category": list(counts.received_by_category.items()),

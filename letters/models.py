@@ -8,10 +8,12 @@ later import or template edit never silently changes an issued letter.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 
 from councils.models import Council, ReportingYear
+from letters.logo import validate_logo
 from letters.placeholders import placeholder_help, validate_placeholders
 
 
@@ -32,6 +34,15 @@ class LetterTemplate(models.Model):
         help_text="One title per line, e.g. Local Government and Social Care Ombudsman."
     )
     body = models.TextField(help_text=placeholder_help(), validators=[validate_placeholders])
+    # A letter records the file's name in its snapshot; a new upload gets a new name and the old
+    # file stays, so letters already generated keep the logo they were issued with.
+    logo = models.FileField(
+        upload_to="letterhead/",
+        blank=True,
+        validators=[FileExtensionValidator(["png"]), validate_logo],
+        help_text="Optional: a PNG (at most 512 KB) shown at the top of the letterhead. "
+        "Letters already generated keep their logo until they are regenerated.",
+    )
     demo = models.BooleanField(default=False, editable=False)
 
     class Meta:

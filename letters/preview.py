@@ -34,6 +34,10 @@ def preview_letter(form: PreviewForm) -> Letter:
     council = data.pop("preview_council")
     template = LetterTemplate(**data)
     year = template.year
+    # The logo saved on the year's template (a file chosen but not yet saved is not shown).
+    saved = LetterTemplate.objects.filter(year=year).only("logo").first()
+    if saved is not None:
+        template.logo = saved.logo.name
     figures = year_statistics(year).for_council(council.pk)
     name, title = register_addressee(council)
     return Letter(

@@ -146,6 +146,10 @@ STATICFILES_FINDERS = [
 # use the plain storage and WhiteNoise finds files through the finders: no collectstatic needed.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# Uploads (the letterhead logo) through the default storage. Never served from MEDIA_URL by this
+# project: letters embed the logo as a data: URI, so no web server needs to expose the folder.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = env_str("MEDIA_URL", "media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
