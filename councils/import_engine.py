@@ -1,4 +1,4 @@
-"""How `councils.resources.DataResource` runs a file's rows: in chunks, in bounded memory.
+"""How `councils.import_base.DataResource` runs a file's rows: in chunks, in bounded memory.
 
 The rows are cleaned, checked and written `CHUNK_ROWS` at a time, all inside the import's one
 transaction. For each chunk the records it may update are fetched by natural key, its rows go

@@ -8,9 +8,10 @@ import datetime
 
 import pytest
 
+from councils.import_base import PREVIEW_ROWS
 from councils.importing import SHARED_PER_COLUMN, SharedCells, read_file
 from councils.models import Council, Decision, ImportRecord
-from councils.resources import PREVIEW_ROWS, DecisionResource, PopulationResource
+from councils.resources import DecisionResource, PopulationResource
 from tests.factories import CouncilFactory
 from tests.test_import_rows import decision, import_rows
 
