@@ -145,9 +145,9 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from councils.importing import read_file
+    from councils.imports.files import read_file
+    from councils.imports.resources import DecisionResource
     from councils.models import Category, Council, Decision, Outcome
-    from councils.resources import DecisionResource
 
     call_command("migrate", verbosity=0)
     make_councils(args.councils)

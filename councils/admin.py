@@ -15,9 +15,15 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from councils import dataversion, revisions
-from councils.admin_imports import ImportFlows
 from councils.groups import CategoryFormerName
-from councils.importing import FORMATS, ImportFileError, check_upload, unreadable
+from councils.imports.admin import ImportFlows
+from councils.imports.files import FORMATS, ImportFileError, check_upload, unreadable
+from councils.imports.resources import (
+    CouncilResource,
+    DecisionResource,
+    PopulationResource,
+    RecommendationResource,
+)
 from councils.models import (
     Category,
     Council,
@@ -30,12 +36,6 @@ from councils.models import (
     ReportingYear,
     RevisedCouncil,
     Revision,
-)
-from councils.resources import (
-    CouncilResource,
-    DecisionResource,
-    PopulationResource,
-    RecommendationResource,
 )
 
 # Staff see which site they are signed in to, not "Django administration".
@@ -206,7 +206,7 @@ class BumpsDataVersion:
 
     The admin saves an object, its inlines and its many-to-many links in one transaction, and
     the bump joins it, so cached pages (keyed on the version) never outlive the edit. Imports
-    bump for themselves (`councils.resources`).
+    bump for themselves (`councils.imports.resources`).
     """
 
     def save_model(self, request, obj, form, change):

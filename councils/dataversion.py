@@ -5,7 +5,7 @@ every process at once (a per-process cache such as LocMemCache would miss anothe
 `bump()` runs inside the caller's transaction, so a rolled-back change never bumps it, and a
 reader that sees the new number also sees the data that came with it.
 
-Every path that changes what the public sees bumps it: imports (`councils.resources`), staff
+Every path that changes what the public sees bumps it: imports (`councils.imports.resources`), staff
 edits in the admin (`councils.admin`), `publish_year`, `load_councils` and `seed_demo`.
 """
 

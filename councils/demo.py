@@ -25,7 +25,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from councils import dataversion
-from councils.context_processors import DEMO_CACHE_KEY
 from councils.models import (
     INVESTIGATED_OUTCOMES,
     Category,
@@ -42,6 +41,7 @@ from councils.models import (
     reporting_year_start,
     year_label,
 )
+from councils.pages.context_processors import DEMO_CACHE_KEY
 from councils.signals import demo_data_clearing
 
 DEFAULT_FIRST_YEAR = "2018-19"

@@ -20,8 +20,8 @@ from import_export import fields
 from import_export.admin import ExportMixin
 
 from councils.admin import BumpsDataVersion
-from councils.exports import SafeResource
 from councils.models import Council
+from councils.opendata.exports import SafeResource
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
 from letters.logo import logo_data_uri
 from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from councils import dataversion
 from councils.models import Category, Council, Decision, Outcome, ReportingYear
+from councils.pages.wording import percent, sentences
 from councils.statistics import (
     CouncilFigures,
     CouncilYearCounts,
@@ -29,7 +30,6 @@ from councils.statistics import (
     Statistic,
     year_statistics,
 )
-from councils.wording import percent, sentences
 from letters.models import Letter, LetterTemplate, LetterVersion
 from letters.rendering import render_pdf
 

@@ -93,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "councils.context_processors.site",
+                "councils.pages.context_processors.site",
             ],
         },
     },
@@ -240,8 +240,8 @@ LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITI
 LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
 LOGGING_CONFIG = "ombudsman.logging.configure"
 
-# Staff imports (councils.importing, councils.resources). A bigger file is refused before it is
-# read; the row cap keeps one import inside a request's time.
+# Staff imports (councils.imports.files, councils.imports.resources). A bigger file is refused
+# before it is read; the row cap keeps one import inside a request's time.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
 # An XLSX file is a zip: it may unpack to at most this many times IMPORT_MAX_BYTES (checked
@@ -258,13 +258,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Where an upload waits between the import preview and its confirm (councils.import_previews):
+# Where an upload waits between the import preview and its confirm (councils.imports.previews):
 # in Redis when REDIS_URL is set (the cache above), so that any app server can confirm a preview
 # made on another; else in this server's folder. A preview not confirmed within a day is removed.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = (
-    "councils.import_previews.CachePreview"
+    "councils.imports.previews.CachePreview"
     if CACHES["default"]["BACKEND"].endswith("RedisCache")
-    else "councils.import_previews.FolderPreview"
+    else "councils.imports.previews.FolderPreview"
 )
 IMPORT_PREVIEW_DIR = Path(
     env_str("IMPORT_PREVIEW_DIR", str(Path(tempfile.gettempdir()) / "ombudsman-import-previews"))

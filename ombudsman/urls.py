@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from councils import sitemaps as council_sitemaps
 from councils.caching import cache_public_page
+from councils.pages import sitemaps as council_sitemaps
 from letters.sitemaps import PublishedLetters
 from ombudsman.health import healthz
 
@@ -13,8 +13,8 @@ urlpatterns = [
     # Before Django's own: sign-in landing officers on their letters, reset mail naming the site.
     path("accounts/", include("letters.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", include("councils.api_urls")),
-    path("data/", include("councils.data_urls")),
+    path("api/", include("councils.opendata.api_urls")),
+    path("data/", include("councils.opendata.urls")),
     path("letters/", include("letters.urls")),
     path(
         "sitemap.xml",
@@ -22,5 +22,5 @@ urlpatterns = [
         {"sitemaps": {**council_sitemaps.SECTIONS, "letters": PublishedLetters}},
         name="sitemap",
     ),
-    path("", include("councils.urls")),
+    path("", include("councils.pages.urls")),
 ]

@@ -9,11 +9,11 @@ import pytest
 import shapely
 from django.core.management import CommandError, call_command
 
-from councils import boundaries
-from councils.boundaries import Grid, LabelledPoints, label_points
+from councils.geography import boundaries
+from councils.geography.boundaries import Grid, LabelledPoints, label_points
+from councils.geography.postcodes import PostcodePoint
+from councils.geography.register import load_councils
 from councils.models import Council, CouncilType
-from councils.postcodes import PostcodePoint
-from councils.register import load_councils
 
 A, B, C = "E07000001", "E07000002", "E06000001"  # two districts and a unitary, by label 0, 1, 2
 COUNTY = "E10000001"

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from councils.demo import seed_demo_data
-from councils.register import load_councils
+from councils.geography.register import load_councils
 from tests.browser import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -26,8 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from import_export.admin import ExportMixin
 
-from councils.exports import SafeResource
 from councils.models import Compliance, CouncilType, Outcome, RecommendationKind
+from councils.opendata.exports import SafeResource
 from letters.models import Letter, LetterTemplate
 from tests.factories import (
     CouncilFactory,

@@ -33,7 +33,8 @@ from django.db.models.query import QuerySet
 from django.test import Client
 
 from councils import admin as councils_admin
-from councils import dataversion, importing
+from councils import dataversion
+from councils.imports import files
 from councils.middleware import DatabaseUnavailableMiddleware
 from councils.models import Decision, ImportRecord
 from tests.factories import CouncilFactory, ReportingYearFactory
@@ -334,8 +335,8 @@ class TestHugeUploads:
         def must_not_read(*args, **kwargs):
             raise AssertionError("the file was read although it is over the cap")
 
-        monkeypatch.setattr(importing.CSV, "create_dataset", must_not_read)
-        monkeypatch.setattr(importing.XLSX, "create_dataset", must_not_read)
+        monkeypatch.setattr(files.CSV, "create_dataset", must_not_read)
+        monkeypatch.setattr(files.XLSX, "create_dataset", must_not_read)
         monkeypatch.setattr(councils_admin.DataAdmin, "write_to_tmp_storage", must_not_read)
 
     def test_the_admin_refuses_by_size_with_the_upload_on_disk(

@@ -6,7 +6,7 @@ import random
 import pytest
 import shapely
 
-from councils.hexmap import Hex, hex_layout, layouts_document
+from councils.geography.hexmap import Hex, hex_layout, layouts_document
 
 LAND = shapely.box(0, 0, 100_000, 100_000)
 

@@ -5,10 +5,11 @@ import datetime
 
 import pytest
 
-from councils import dataversion, lookup
+from councils import dataversion
+from councils.geography import lookup
 from councils.models import CouncilType, Outcome, Population
+from councils.pages.wording import sentences
 from councils.statistics import Figures, Rate, Statistic, Verdict, verdict
-from councils.wording import sentences
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
 
 D = datetime.date

@@ -15,9 +15,9 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils.html import escape
 
-from councils.importing import read_file
+from councils.imports.files import read_file
+from councils.imports.resources import RESOURCES
 from councils.models import Council, CouncilType, Decision, ImportRecord
-from councils.resources import RESOURCES
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
 from tests.test_import_admin import CONFIRM_URL, GOOD, IMPORT_URL, confirm, staff, upload
 

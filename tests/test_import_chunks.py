@@ -1,4 +1,4 @@
-"""Imports in bounded memory: rows in chunks (councils.import_engine) keep the same promises
+"""Imports in bounded memory: rows in chunks (councils.imports.engine) keep the same promises
 whatever the chunk size, and files are read with repeated cells shared.
 
 Chunks of two or three rows here stand for the 5,000-row chunks of a real file.
@@ -8,10 +8,10 @@ import datetime
 
 import pytest
 
-from councils.import_base import PREVIEW_ROWS
-from councils.importing import SHARED_PER_COLUMN, SharedCells, read_file
+from councils.imports.base import PREVIEW_ROWS
+from councils.imports.files import SHARED_PER_COLUMN, SharedCells, read_file
+from councils.imports.resources import DecisionResource, PopulationResource
 from councils.models import Council, Decision, ImportRecord
-from councils.resources import DecisionResource, PopulationResource
 from tests.factories import CouncilFactory
 from tests.test_import_rows import decision, import_rows
 

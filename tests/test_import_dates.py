@@ -11,10 +11,10 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from councils.cells import DateCell
-from councils.importing import read_file
+from councils.imports.cells import DateCell
+from councils.imports.files import read_file
+from councils.imports.resources import RESOURCES
 from councils.models import Decision, Recommendation, ReportingYear
-from councils.resources import RESOURCES
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
 from tests.test_import_rows import decision, import_rows
 

@@ -6,10 +6,10 @@ import io
 import openpyxl
 import pytest
 
-from councils.importing import CSV, XLSX, read_file
+from councils.imports.files import CSV, XLSX, read_file
+from councils.imports.resources import RESOURCES
 from councils.models import Compliance, Council, CouncilType, Outcome, RecommendationKind
-from councils.resources import RESOURCES
-from councils.spreadsheets import neutralise_formula, restore_formula
+from councils.opendata.spreadsheets import neutralise_formula, restore_formula
 from tests.factories import (
     CouncilFactory,
     DecisionFactory,

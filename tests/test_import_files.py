@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 from django.test import override_settings
 
-from councils.importing import ImportFileError, check_upload, read_file
+from councils.imports.files import ImportFileError, check_upload, read_file
+from councils.imports.resources import RESOURCES
 from councils.management.commands.import_data import ProgressBar
 from councils.models import Decision, ImportRecord, Population
-from councils.resources import RESOURCES
 from tests.factories import CouncilFactory
 
 HEADER = "reference,council_code,category,received,decided,outcome"

@@ -1,4 +1,4 @@
-"""Where an upload waits between the import preview and its confirm (councils.import_previews)."""
+"""Where an upload waits between the import preview and its confirm (councils.imports.previews)."""
 
 import io
 import os
@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.core.management import call_command
 
-from councils.import_previews import CachePreview, FolderPreview, PreviewGone
+from councils.imports.previews import CachePreview, FolderPreview, PreviewGone
 from tests.test_production import REDIS_URL, run_python
 
 DAY = 24 * 60 * 60
@@ -17,7 +17,7 @@ DAY = 24 * 60 * 60
 @pytest.fixture
 def folder(settings, tmp_path):
     settings.IMPORT_PREVIEW_DIR = tmp_path
-    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = "councils.import_previews.FolderPreview"
+    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = "councils.imports.previews.FolderPreview"
     return tmp_path
 
 
@@ -79,8 +79,8 @@ def test_a_preview_made_on_one_server_is_confirmed_once_on_another(two_servers):
 @pytest.mark.parametrize(
     "redis_url, storage",
     [
-        ("redis://127.0.0.1:6379/0", "councils.import_previews.CachePreview"),
-        ("", "councils.import_previews.FolderPreview"),
+        ("redis://127.0.0.1:6379/0", "councils.imports.previews.CachePreview"),
+        ("", "councils.imports.previews.FolderPreview"),
     ],
 )
 def test_previews_are_kept_in_redis_when_redis_url_is_set(redis_url, storage):

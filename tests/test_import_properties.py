@@ -10,7 +10,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from councils.importing import ImportFileError, read_file
+from councils.imports.files import ImportFileError, read_file
+from councils.imports.resources import RESOURCES
 from councils.models import (
     Category,
     Compliance,
@@ -21,7 +22,6 @@ from councils.models import (
     Population,
     Recommendation,
 )
-from councils.resources import RESOURCES
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory
 
 pytestmark = pytest.mark.django_db

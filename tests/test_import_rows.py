@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from councils import dataversion
-from councils.importing import RowProblem, read_file
+from councils.imports.files import RowProblem, read_file
+from councils.imports.resources import RESOURCES, DecisionResource
 from councils.models import (
     Council,
     CouncilType,
@@ -19,7 +20,6 @@ from councils.models import (
     Recommendation,
     ReportingYear,
 )
-from councils.resources import RESOURCES, DecisionResource
 from tests.factories import (
     CouncilFactory,
     DecisionFactory,

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from councils.postcodes import (
+from councils.geography.postcodes import (
     council_code_for_postcode,
     current_english_codes,
     iter_postcode_points,

@@ -2,9 +2,9 @@ import datetime
 
 import pytest
 
-from councils import register
+from councils.geography import register
+from councils.geography.register import RegisterDataError, load_councils, register_entries
 from councils.models import Council, CouncilType, DataVersion, PreviousCode
-from councils.register import RegisterDataError, load_councils, register_entries
 from tests.conftest import restore_seeded_rows
 
 CEASED_2023 = datetime.date(2023, 4, 1)

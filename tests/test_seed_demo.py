@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from councils.context_processors import DEMO_CACHE_KEY
 from councils.models import (
     Category,
     Council,
@@ -20,6 +19,7 @@ from councils.models import (
     RecommendationKind,
     ReportingYear,
 )
+from councils.pages.context_processors import DEMO_CACHE_KEY
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
 
 LABELS = ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]

@@ -17,10 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
 
-from councils.cells import DateCell
-from councils.importing import ImportFileError, check_upload, read_file
+from councils.imports.cells import DateCell
+from councils.imports.files import ImportFileError, check_upload, read_file
+from councils.imports.resources import RESOURCES
 from councils.models import Decision
-from councils.resources import RESOURCES
 from tests.factories import CouncilFactory
 from tests.test_import_admin import confirm, staff
 

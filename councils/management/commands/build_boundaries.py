@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from councils import boundaries, postcodes
+from councils.geography import boundaries, postcodes
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from typing import Any
 import shapely
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from councils import boundaries
+from councils.geography import boundaries
+from councils.geography.postcodes import ENGLISH_LOWER_TIER_PREFIXES
 from councils.models import Council
-from councils.postcodes import ENGLISH_LOWER_TIER_PREFIXES
 
 # ONS code columns are named like LAD24CD, CTYUA23CD: one is picked when none is given.
 CODE_PROPERTY_RE = re.compile(r"^[A-Z]+\d{2}CD$", re.IGNORECASE)

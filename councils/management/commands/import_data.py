@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.template.defaultfilters import pluralize
 
-from councils.importing import ImportFileError, check_upload, read_file
+from councils.imports.files import ImportFileError, check_upload, read_file
+from councils.imports.resources import RESOURCES
 from councils.models import ImportKind, ImportRecord
-from councils.resources import RESOURCES
 
 
 class ProgressBar:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from councils.register import load_councils
+from councils.geography.register import load_councils
 
 
 class Command(BaseCommand):

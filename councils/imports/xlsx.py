@@ -25,7 +25,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 
-from councils.importing import ImportFileError, SharedCells, blank_cell, sizes
+from councils.imports.files import ImportFileError, SharedCells, blank_cell, sizes
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet

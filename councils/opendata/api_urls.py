@@ -3,8 +3,8 @@ without the slash is first redirected by APPEND_SLASH."""
 
 from django.urls import path, re_path
 
-from councils import api
 from councils.caching import cache_public_page
+from councils.opendata import api
 
 app_name = "api"
 

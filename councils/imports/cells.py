@@ -27,7 +27,7 @@ from councils.models import (
     reporting_year_start,
     year_label,
 )
-from councils.spreadsheets import restore_formula
+from councils.opendata.spreadsheets import restore_formula
 
 # Excel stores a date as days since 30 December 1899 (exact from March 1900 on).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)

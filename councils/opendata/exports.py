@@ -1,13 +1,14 @@
 """The one way the site's data leaves it as a file: admin exports and public downloads.
 
-Whatever the file, no cell can start a formula (`councils.spreadsheets` says why and how):
+Whatever the file, no cell can start a formula (`councils.opendata.spreadsheets` says why and how):
 
 - Admin exports: every django-import-export resource derives from `SafeResource`, which
   neutralises every cell of every row, so each format the admin offers (CSV, TSV, XLSX, JSON...)
   is written from safe values.
-- Public downloads (/data/...): a view builds its columns and rows (`councils.opendata`) and
-  returns `download(fmt, columns, rows, name)`, which writes them as CSV, XLSX or JSON. Adding a
-  download means calling it. JSON keeps the exact text: no spreadsheet runs a JSON value.
+- Public downloads (/data/...): a view builds its columns and rows
+  (`councils.opendata.published`) and returns `download(fmt, columns, rows, name)`, which writes
+  them as CSV, XLSX or JSON. Adding a download means calling it. JSON keeps the exact text: no
+  spreadsheet runs a JSON value.
 
 tests/test_export_safety.py exports every registered ModelAdmin in every format it offers and
 fetches every URL under /data/ in every format: a resource or download that bypasses this module
@@ -28,8 +29,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from councils.opendata import Column, OpenDataEncoder, Row, Value
-from councils.spreadsheets import neutralise_formula
+from councils.opendata.published import Column, OpenDataEncoder, Row, Value
+from councils.opendata.spreadsheets import neutralise_formula
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -41,9 +41,9 @@ from django.conf import settings
 from pyproj import Transformer
 from scipy import ndimage
 
-from councils.hexmap import hex_layout, layouts_document
+from councils.geography.hexmap import hex_layout, layouts_document
+from councils.geography.postcodes import ENGLISH_LOWER_TIER_PREFIXES, PostcodePoint
 from councils.models import Council, CouncilType
-from councils.postcodes import ENGLISH_LOWER_TIER_PREFIXES, PostcodePoint
 
 LOWER_TIER = "lower_tier"
 COUNTIES = "counties"

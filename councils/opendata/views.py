@@ -3,7 +3,7 @@
 Open data is public years only, for everyone, staff included: an unpublished year does not exist
 here. Every response is validated by the data version and the public years alone, so a repeated
 request is answered 304 before any figure is computed. Every file is written by
-`councils.exports.download`: a new download builds its rows and calls it.
+`councils.opendata.exports.download`: a new download builds its rows and calls it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from councils import computed, dataversion, revisions
-from councils.exports import download
 from councils.models import Council, ReportingYear
-from councils.opendata import (
+from councils.opendata.exports import download
+from councils.opendata.published import (
     CATEGORY_COLUMNS,
     DECISION_COLUMNS,
     REVISION_COLUMNS,

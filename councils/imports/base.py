@@ -1,11 +1,11 @@
-"""`DataResource`: what the four import resources (`councils.resources`) share.
+"""`DataResource`: what the four import resources (`councils.imports.resources`) share.
 
 Each resource only declares its columns, its natural key, how to fetch the records a file may
 update, and its rules across columns. Everything else is here:
 
 - every problem in every row is reported (row, column, value, reason), and if any row is bad
   nothing is written: the whole import is one transaction, rolled back;
-- bounded memory and time: the rows are checked and written in chunks (`councils.import_engine`,
+- bounded memory and time: the rows are checked and written in chunks (`councils.imports.engine`,
   which says why), records a chunk may update are fetched by natural key, foreign keys come from
   dictionaries built once per import, and the library's per-row deep copy and HTML diff give way
   to comparing a tuple;
@@ -30,13 +30,12 @@ from import_export.fields import Field
 from import_export.results import Result, RowResult
 
 from councils import dataversion, revisions
-from councils.cells import (
+from councils.imports.cells import (
     DateCell,
     YearBook,
 )
-from councils.exports import SafeResource
-from councils.import_engine import ChunkedImport, ImportResult, has_problems, refused
-from councils.importing import (
+from councils.imports.engine import ChunkedImport, ImportResult, has_problems, refused
+from councils.imports.files import (
     Counts,
     ImportFileError,
     check_columns,
@@ -47,6 +46,7 @@ from councils.importing import (
 from councils.models import (
     ImportRecord,
 )
+from councils.opendata.exports import SafeResource
 
 # The admin preview shows this many new or changed rows; the counts cover the rest.
 PREVIEW_ROWS = 100

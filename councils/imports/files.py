@@ -1,8 +1,8 @@
 """Reading import files and reporting on them, the same way in the admin and in `import_data`.
 
-`councils.resources` turns rows into records. This module owns everything around that: the size
-and row caps, the two file formats, one plain message for a file that cannot be imported at all
-(`ImportFileError`), and the report of every bad row (`RowProblem`).
+`councils.imports.resources` turns rows into records. This module owns everything around that:
+the size and row caps, the two file formats, one plain message for a file that cannot be imported
+at all (`ImportFileError`), and the report of every bad row (`RowProblem`).
 """
 
 import csv
@@ -18,7 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
-from councils.cells import cell_text
+from councils.imports.cells import cell_text
 
 
 class ImportFileError(Exception):
@@ -149,8 +149,8 @@ class CSV(_CheckedFormat, base_formats.CSV):
 
 class XLSX(_CheckedFormat, base_formats.XLSX):
     def read(self, in_stream, **kwargs) -> tablib.Dataset:
-        # Not the library's reader, which trusts the sheet's stated size (councils.xlsx).
-        from councils.xlsx import read_xlsx  # it builds on this module: imported when used
+        # Not the library's reader, which trusts the sheet's stated size (councils.imports.xlsx).
+        from councils.imports.xlsx import read_xlsx  # it builds on this module: imported when used
 
         return read_xlsx(in_stream)
 
@@ -184,7 +184,7 @@ def read_file(name: str, content: bytes) -> tablib.Dataset:
 
 
 def read_notes(dataset: tablib.Dataset) -> list[str]:
-    """What staff should know about how the file was read, e.g. which sheet (councils.xlsx)."""
+    """What staff should know about how the file was read, e.g. which sheet (`imports.xlsx`)."""
     return getattr(dataset, "notes", [])
 
 

@@ -1,7 +1,7 @@
 """django-import-export resources for the four import files (SPEC "Import files").
 
 Each declares its columns, its natural key, how to fetch the records a file may update, and its
-rules across columns; `councils.import_base.DataResource` does the rest.
+rules across columns; `councils.imports.base.DataResource` does the rest.
 """
 
 from contextlib import suppress
@@ -9,7 +9,8 @@ from contextlib import suppress
 from django.db.models import F
 from import_export.fields import Field
 
-from councils.cells import (
+from councils.imports.base import DataResource
+from councils.imports.cells import (
     CategoryCell,
     ChoiceCell,
     CodeCell,
@@ -24,8 +25,7 @@ from councils.cells import (
     YesNoCell,
     councils_by_code,
 )
-from councils.import_base import DataResource
-from councils.import_engine import in_batches
+from councils.imports.engine import in_batches
 from councils.models import (
     Compliance,
     Council,

@@ -3,8 +3,8 @@
 The table and the chart on the council page read the same published values from here.
 """
 
-from councils import tables
 from councils.models import Council
+from councils.pages import tables
 from councils.statistics import Figures, Statistic, YearStatistics, trend_points
 
 TREND_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)

@@ -1,8 +1,8 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from councils import views
 from councils.caching import cache_public_page
+from councils.pages import views
 
 # Public pages are served to anonymous visitors from the shared page cache (councils.caching).
 # Not cached: search (one entry per query typed, cheap to answer) and the map files (streamed

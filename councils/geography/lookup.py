@@ -8,8 +8,8 @@ import re
 
 from django.db.models import Q
 
+from councils.geography.postcodes import postcode_area
 from councils.models import Council
-from councils.postcodes import postcode_area
 
 # Council-name words that do not tell councils apart.
 _NOISE_WORDS = {

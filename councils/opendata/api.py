@@ -1,8 +1,9 @@
 """A read-only JSON API under /api/: councils, a council's figures, the years and a year's figures.
 
 Public years only, for everyone. A council's figures use the open-data column names
-(`councils.opendata`), so the files and the API never drift apart. `OPENAPI_SCHEMA` describes
-every endpoint; it is served at /api/schema/ and rendered as the docs page at /api/.
+(`councils.opendata.published`), so the files and the API never drift apart.
+`OPENAPI_SCHEMA` describes every endpoint; it is served at /api/schema/ and rendered as the docs
+page at /api/.
 """
 
 from __future__ import annotations
@@ -20,16 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from councils import computed
-from councils.data_views import (
-    CACHE_SECONDS,
-    FORMATS,
-    PublicView,
-    find_council,
-    find_year,
-    public_open_data,
-)
 from councils.models import Council, CouncilType, ReportingYear
-from councils.opendata import (
+from councils.opendata.published import (
     FIGURE_FIELDS,
     STATISTICS_COLUMNS,
     Column,
@@ -38,6 +31,14 @@ from councils.opendata import (
     council_rows,
     figure_fields,
     year_rows,
+)
+from councils.opendata.views import (
+    CACHE_SECONDS,
+    FORMATS,
+    PublicView,
+    find_council,
+    find_year,
+    public_open_data,
 )
 from councils.statistics import Figures
 

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, lookup, tables, trend
+from councils import computed
+from councils.geography import lookup
+from councils.geography.postcodes import council_code_for_postcode, normalise_postcode
 from councils.models import (
     Council,
     CouncilType,
@@ -26,7 +28,8 @@ from councils.models import (
     Recommendation,
     ReportingYear,
 )
-from councils.postcodes import council_code_for_postcode, normalise_postcode
+from councils.pages import tables, trend
+from councils.pages.wording import sentences
 from councils.statistics import (
     CouncilRef,
     Figures,
@@ -35,7 +38,6 @@ from councils.statistics import (
     category_statistics,
     council_year_counts,
 )
-from councils.wording import sentences
 
 GSS_CODE_RE = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
 OVERVIEW_FROM = "2024-25"  # the year the Ombudsman's outcome-group wording starts

@@ -1,6 +1,6 @@
 """The admin's import flow around django-import-export, mixed into `councils.admin.DataAdmin`.
 
-- The confirm step takes the previewed file once (`councils.import_previews`) and holds a lock on
+- The confirm step takes the previewed file once (`councils.imports.previews`) and holds a lock on
   importing that kind of file until it commits. A second confirm of the same preview, an expired
   or tampered one, or a confirm racing another import gets the import page with one sentence.
 - An upload refused at the preview is removed at once; every upload sweeps abandoned previews.
@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from councils.import_previews import PreviewGone
+from councils.imports.previews import PreviewGone
 from councils.models import Council
 
 PREVIEW_GONE = "This preview has already been imported or has expired: upload the file again."

@@ -1,4 +1,4 @@
-"""How `councils.import_base.DataResource` runs a file's rows: in chunks, in bounded memory.
+"""How `councils.imports.base.DataResource` runs a file's rows: in chunks, in bounded memory.
 
 The rows are cleaned, checked and written `CHUNK_ROWS` at a time, all inside the import's one
 transaction. For each chunk the records it may update are fetched by natural key, its rows go
@@ -34,7 +34,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
 from councils import revisions
-from councils.importing import Counts, RowProblem
+from councils.imports.files import Counts, RowProblem
 
 # Rows per chunk: large enough that the per-chunk queries and writes cost little, small enough
 # that a chunk's records stay a few megabytes.

