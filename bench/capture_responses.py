@@ -17,7 +17,7 @@ os.environ["REDIS_URL"] = ""
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombudsman.settings")
 sys.path.insert(0, os.getcwd())
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

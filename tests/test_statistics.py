@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from councils.models import Compliance, CouncilType, Decision, Outcome
+from councils.models import Category, Compliance, CouncilType, Decision, Outcome
 from councils.statistics import (
     Figures,
     PerResidents,
@@ -18,6 +18,7 @@ from councils.statistics import (
     statistics_for_years,
     trend_points,
     verdict,
+    year_counts,
     year_statistics,
 )
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
@@ -295,3 +296,39 @@ def test_council_year_counts(django_assert_num_queries, year, scenario):
     # decided 1 April 2024, the undecided one (January 2024) and the adult care one.
     assert counts.received == 36
     assert next(iter(counts.received_by_category)) == "Adult care services"
+
+
+@pytest.mark.django_db
+def test_year_counts_of_every_council_at_once(django_assert_num_queries, year, scenario):
+    """What each letter of a year lists: the same counts as each council's page."""
+    alpha, beta, gamma, delta = scenario
+    retired = Category.objects.create(
+        name="Retired service", first_year="2013-14", last_year="2019-20"
+    )
+    DecisionFactory(
+        council=beta, category=retired, received=D(2023, 6, 1), decided=None, outcome=""
+    )
+    nothing = CouncilFactory(type=CouncilType.DISTRICT)
+    # Expected queries: the decisions grouped by council, category and outcome; the categories.
+    with django_assert_num_queries(2):
+        counts = year_counts(year)
+    # Alpha: the 33 decided in September 2023 (received 60 days before); received also the one
+    # decided on 1 April 2024 and the undecided one.
+    assert counts[alpha.pk].decided == 33 and counts[alpha.pk].received == 35
+    # Beta: 9 upheld and 1 not, received 60 days before September 2023; one retired-category
+    # complaint received in the year and not yet decided.
+    assert counts[beta.pk].decided_by_outcome["Upheld"] == 9
+    assert counts[beta.pk].decided_by_outcome["Not upheld"] == 1
+    assert counts[beta.pk].decided == 10 and counts[beta.pk].received == 11
+    assert counts[beta.pk].received_by_category["Retired service"] == 1
+    # A category outside its years is listed only for the council with complaints in it.
+    assert "Retired service" not in counts[delta.pk].received_by_category
+    assert counts[delta.pk].received_by_category[Category.HOUSING] == 2
+    # Gamma (a population only) and a council with nothing: every category of the year and
+    # every outcome, all 0.
+    for council in (gamma, nothing):
+        empty = counts[council.pk]
+        assert empty.received == empty.decided == 0
+        assert list(empty.decided_by_outcome) == list(Outcome.values)
+        assert len(empty.received_by_category) == Category.objects.count() - 1
+    assert counts[beta.pk] == council_year_counts(beta, year)

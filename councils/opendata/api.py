@@ -152,7 +152,8 @@ def whole_number(maximum: int):
 def bad_parameter(request: HttpRequest, error: ValidationError) -> HttpResponse:
     """400 naming the first malformed parameter, e.g. "page must be a whole number from 1 to 9"."""
     first = error.errors[0]
-    return api.create_response(request, {"detail": f"{first['loc'][-1]} {first['msg']}."}, status=400)
+    detail = f"{first['loc'][-1]} {first['msg']}."
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 def council_summary(council: Council) -> dict[str, object]:
@@ -331,8 +332,11 @@ def _behind_open_data(operation_view, parameters: tuple[str, ...]):
 
 def urls() -> list[URLPattern]:
     return [
-        path(str(route.pattern), _behind_open_data(route.callback, _QUERY_PARAMETERS[route.name]),
-             name=route.name)  # fmt: skip
+        path(
+            str(route.pattern),
+            _behind_open_data(route.callback, _QUERY_PARAMETERS[route.name]),
+            name=route.name,
+        )
         for route in api.urls[0]
         if route.name in _QUERY_PARAMETERS  # the HEAD operations share their GET's route
     ]
@@ -363,9 +367,8 @@ def schema(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def docs(request: HttpRequest) -> HttpResponse:
-    endpoints = [
-        {"path": route, **operation["get"]} for route, operation in openapi_schema()["paths"].items()
-    ]
+    paths = openapi_schema()["paths"]
+    endpoints = [{"path": route, **operation["get"]} for route, operation in paths.items()]
     return render(
         request,
         "councils/api_docs.html",

@@ -22,7 +22,9 @@ from councils.opendata.views import FORMATS
 YearLabel = Annotated[
     str, WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2023-24"})
 ]
-CouncilTypeSlug = Annotated[str, WithJsonSchema({"type": "string", "enum": list(CouncilType.SLUGS)})]
+CouncilTypeSlug = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(CouncilType.SLUGS)})
+]
 Link = Annotated[str, WithJsonSchema({"type": "string", "format": "uri-reference"})]
 Count = Annotated[int, Field(ge=0)]
 
