@@ -21,6 +21,7 @@ import django
 
 django.setup()
 
+from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from councils.models import Council, CouncilType, ReportingYear  # noqa: E402
@@ -78,6 +79,9 @@ def urls() -> list[str]:
     return pages + api + files
 
 
+ERROR_PAGES = ("400.html", "403.html", "404.html", "500.html")
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     client = Client(HTTP_HOST="localhost")
@@ -88,7 +92,10 @@ def main(out: Path) -> None:
         name = quote(url, safe="") or "root"
         headers = f"{response.status_code} {response.get('Content-Type', '')}\n".encode()
         (out / name).write_bytes(headers + body)
-    print(f"{len(wanted)} responses written to {out}")
+    # The error pages, as the handlers render them with DEBUG off.
+    for template in ERROR_PAGES:
+        (out / template).write_text(render_to_string(template))
+    print(f"{len(wanted)} responses and {len(ERROR_PAGES)} error pages written to {out}")
 
 
 if __name__ == "__main__":
