@@ -148,10 +148,26 @@ def whole_number(maximum: int):
     ]
 
 
+def council_type(raw: object) -> str:
+    """The `type` parameter: an unknown type is a 404, like an unknown council."""
+    if raw not in CouncilType.SLUGS:
+        raise PydanticCustomError(
+            "not_found", "There is no council type {type}.", {"type": repr(raw)}
+        )
+    return raw
+
+
+# When several parameters are wrong, the one named: in the order the API has always checked them.
+_REPORTED_FIRST = ("type", "q", "page_size", "page")
+
+
 @api.exception_handler(ValidationError)
 def bad_parameter(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    """400 naming the first malformed parameter, e.g. "page must be a whole number from 1 to 9"."""
-    first = error.errors[0]
+    """404 for an unknown value; else 400 naming the malformed parameter, e.g. "page must be a
+    whole number from 1 to 1000000000."."""
+    first = min(error.errors, key=lambda e: _REPORTED_FIRST.index(e["loc"][-1]))
+    if first["type"] == "not_found":
+        return api.create_response(request, {"detail": first["msg"]}, status=404)
     detail = f"{first['loc'][-1]} {first['msg']}."
     return api.create_response(request, {"detail": detail}, status=400)
 
@@ -194,7 +210,7 @@ def year_summary(year: ReportingYear) -> dict[str, object]:
 )
 def council_list(
     request: HttpRequest,
-    type: schemas.CouncilTypeSlug = Query(  # the parameter's public name
+    type: Annotated[schemas.CouncilTypeSlug, BeforeValidator(council_type)] = Query(
         None, description="Only councils of this type (an unknown type is a 404)."
     ),
     q: str = Query(
@@ -211,8 +227,6 @@ def council_list(
 ):
     councils = Council.objects.select_related("county").order_by("name", "code")
     if type is not None:
-        if type not in CouncilType.SLUGS:
-            raise HttpError(404, f"There is no council type {type!r}.")
         councils = councils.of_type(type)
     search = q.strip()
     if search:
