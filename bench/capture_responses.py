@@ -25,6 +25,7 @@ from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from councils.models import Council, CouncilType, ReportingYear  # noqa: E402
+from letters.models import Letter  # noqa: E402
 
 
 def urls() -> list[str]:
@@ -70,13 +71,17 @@ def urls() -> list[str]:
         "/api/years/2099-00/",
         "/api/nothing/here/",
     ]
+    letters = [
+        f"/letters/{slug}/{label}/"
+        for slug, label in Letter.objects.values_list("council__slug", "template__year__label")
+    ]
     files = [
         f"/data/{label}/{name}.{fmt}"
         for label in years
         for name in ("statistics", "categories", "revisions")
         for fmt in ("csv", "json")
     ]
-    return pages + api + files
+    return pages + api + letters + files
 
 
 ERROR_PAGES = ("400.html", "403.html", "404.html", "500.html")

@@ -32,7 +32,7 @@ from councils.statistics.figures import (
     round_half_up,
     verdict,
 )
-from councils.statistics.presentation import NO_FIGURE, PublishedFigure, published
+from councils.statistics.presentation import NO_FIGURE, PublishedFigure, display, published
 from councils.statistics.years import (
     CouncilFigures,
     CouncilRef,
@@ -64,6 +64,7 @@ __all__ = [
     "YearStatistics",
     "category_statistics",
     "council_year_counts",
+    "display",
     "published",
     "round_half_up",
     "statistics_for_years",

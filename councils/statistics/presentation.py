@@ -37,7 +37,7 @@ class PublishedFigure:
 
     @property
     def display(self) -> str:
-        return NO_FIGURE if self.value is None else f"{self.value}{self.unit}"
+        return display(self.value, self.unit)
 
     @property
     def base(self) -> int:
@@ -61,6 +61,12 @@ class PublishedFigure:
         if interval is None:
             return None
         return round_half_up(interval.low, 1), round_half_up(interval.high, 1)
+
+
+def display(value: int | Decimal | None, unit: str) -> str:
+    """A published value as shown: "13%", "2.5", or "no figure". Letters show their frozen
+    values with it."""
+    return NO_FIGURE if value is None else f"{value}{unit}"
 
 
 def published(figure: Rate | PerResidents) -> int | Decimal | None:
