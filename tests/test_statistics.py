@@ -10,6 +10,7 @@ from councils.models import Category, Compliance, CouncilType, Decision, Outcome
 from councils.statistics import (
     Figures,
     PerResidents,
+    PublishedFigure,
     Rate,
     Statistic,
     Verdict,
@@ -73,6 +74,30 @@ class TestRounding:
     def test_rate_rejects_numerator_above_base(self):
         with pytest.raises(ValueError):
             Rate(5, 4)
+
+
+class TestPublishedFigure:
+    """The one published value and display of a figure, for pages, open data and letters."""
+
+    def test_a_rate_is_a_whole_percentage_half_up(self):
+        shown = PublishedFigure(Rate(3, 24))
+        assert (shown.value, shown.display, shown.interval) == (13, "13%", (4, 31))
+        assert (shown.base, shown.small_base, shown.greyed) == (24, False, False)
+
+    def test_per_100k_has_one_decimal_place_and_no_unit(self):
+        shown = PublishedFigure(PerResidents(1, 400_000))
+        assert (shown.value, shown.display) == (Decimal("0.3"), "0.3")  # 0.25 half up
+        assert shown.base == 400_000
+
+    def test_zero_base_is_no_figure(self):
+        for figure in (Rate(0, 0), PerResidents(0, 0)):
+            shown = PublishedFigure(figure)
+            assert (shown.value, shown.display, shown.interval) == (None, "no figure", None)
+
+    def test_small_bases_are_flagged_and_tiny_ones_greyed(self):
+        nine, four = PublishedFigure(Rate(1, 9)), PublishedFigure(Rate(1, 4))
+        assert nine.small_base and not nine.greyed
+        assert four.small_base and four.greyed
 
 
 class TestIntervalsAndVerdicts:
