@@ -107,8 +107,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from councils.statistics import year_statistics
-    from letters.generation import generate_letters, year_counts
+    from councils.statistics import year_counts, year_statistics
+    from letters.generation import generate_letters
     from letters.models import Letter, LetterTemplate
 
     call_command("migrate", verbosity=0)

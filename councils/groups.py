@@ -66,10 +66,6 @@ class CouncilType(models.Model):
 
 
 class CategoryQuerySet(models.QuerySet):
-    def used_in(self, label: str):
-        """Categories the Ombudsman used in the reporting year `label` (e.g. 2023-24)."""
-        return self.filter(Q(last_year="") | Q(last_year__gte=label), first_year__lte=label)
-
     def by_any_name(self) -> dict[str, "Category"]:
         """Every current and former name -> its category (two queries: imports, the demo)."""
         found: dict[str, Category] = {}

@@ -154,11 +154,17 @@ def _officer_council_id(user) -> int | None:
     return officer.council_id if officer is not None else None
 
 
+def published_by(day: datetime.date, year: str = "") -> Q:
+    """The publication rule: a year is public once it has a publication date and that date has
+    come. `year` is the lookup path to the reporting year from another model, such as
+    "template__year__" from a letter; ReportingYear.is_public says the same of one year."""
+    return Q(**{f"{year}published_on__isnull": False, f"{year}published_on__lte": day})
+
+
 class ReportingYearQuerySet(models.QuerySet):
     def public(self, today: datetime.date | None = None):
         """Years whose figures the public may see: a publication date that has arrived."""
-        today = today or timezone.localdate()
-        return self.filter(published_on__isnull=False, published_on__lte=today)
+        return self.filter(published_by(today or timezone.localdate()))
 
     def visible_to(self, user, today: datetime.date | None = None, council=None):
         """Every year for staff (to preview before publication); public years for everyone else,
@@ -168,7 +174,7 @@ class ReportingYearQuerySet(models.QuerySet):
             return self.all()
         today = today or timezone.localdate()
         if council is not None and _officer_council_id(user) == council.pk:
-            return self.filter(published_on__isnull=False, published_on__lte=today + EMBARGO_WEEK)
+            return self.filter(published_by(today + EMBARGO_WEEK))
         return self.public(today)
 
     def for_label(self, label: str):
@@ -246,6 +252,7 @@ class ReportingYear(models.Model):
         return year
 
     def is_public(self, today: datetime.date | None = None) -> bool:
+        """`published_by` for a year already fetched."""
         today = today or timezone.localdate()
         return self.published_on is not None and self.published_on <= today
 
@@ -325,8 +332,9 @@ class Compliance(models.TextChoices):
 COMPLIED_OUTCOMES = (Compliance.COMPLIED, Compliance.COMPLIED_LATE)
 
 
-def _in_years(field: str, years: tuple[ReportingYear, ...]) -> Q:
-    """A date column from the first of `years`' starts to the last of their ends."""
+def dated_in(field: str, *years: ReportingYear) -> Q:
+    """A date column from the first of `years`' starts to the last of their ends: the
+    condition of the methods below, for counts that need it as a filter of their own."""
     return Q(
         **{f"{field}__gte": min(y.start for y in years), f"{field}__lte": max(y.end for y in years)}
     )
@@ -337,15 +345,15 @@ class DecisionQuerySet(models.QuerySet):
 
     def received_in(self, *years: ReportingYear):
         """Complaints received: counted in the year of their received date."""
-        return self.filter(_in_years("received", years))
+        return self.filter(dated_in("received", *years))
 
     def decided_in(self, *years: ReportingYear):
         """Decisions made (and every statistic but compliance): the year of the decision date."""
-        return self.filter(_in_years("decided", years))
+        return self.filter(dated_in("decided", *years))
 
     def compliance_recorded_in(self, *years: ReportingYear):
         """Compliance outcomes: the year of the compliance date, often later than the decision."""
-        return self.filter(_in_years("compliance_date", years)).exclude(compliance="")
+        return self.filter(dated_in("compliance_date", *years)).exclude(compliance="")
 
     def decided(self):
         return self.filter(decided__isnull=False)

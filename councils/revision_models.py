@@ -22,9 +22,6 @@ class RevisionQuerySet(models.QuerySet):
     def of_year(self, year: ReportingYear):
         return self.filter(year=year)
 
-    def of_council(self, council: Council):
-        return self.filter(councils=council)
-
     def after(self, moment: datetime.datetime):
         return self.filter(recorded_at__gt=moment)
 

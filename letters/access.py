@@ -10,15 +10,12 @@ import datetime
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from councils.models import published_by
 from letters.models import Letter, Officer
 
 
 def _published(today: datetime.date) -> Q:
-    return Q(
-        template__publication_date__lte=today,
-        template__year__published_on__isnull=False,
-        template__year__published_on__lte=today,
-    )
+    return Q(template__publication_date__lte=today) & published_by(today, "template__year__")
 
 
 def visible_letters(user, today: datetime.date | None = None) -> QuerySet[Letter]:

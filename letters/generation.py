@@ -1,7 +1,7 @@
 """Generating a year's letters: freeze each council's figures and render its PDF.
 
 Statistics are computed once for the whole year (`year_statistics`, four queries) and the counts
-by category and outcome in three queries, whatever the number of councils. Each letter is
+by category and outcome in two (`year_counts`), whatever the number of councils. Each letter is
 saved with its PDF in one statement, so a stopped run keeps what it finished and the next
 run carries on with the councils still missing.
 """
@@ -14,20 +14,23 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from councils import dataversion
-from councils.models import Category, Council, Decision, Outcome, ReportingYear
-from councils.pages.wording import percent, sentences
+from councils.models import Council
+from councils.pages.wording import sentences
 from councils.statistics import (
     CouncilFigures,
     CouncilYearCounts,
     Figures,
     PerResidents,
+    PublishedFigure,
     Rate,
     Statistic,
+    published,
+    year_counts,
     year_statistics,
 )
 from letters.models import Letter, LetterTemplate, LetterVersion
@@ -59,53 +62,16 @@ class GenerationResult:
         return self.created + self.regenerated
 
 
-def year_counts(year: ReportingYear) -> dict[int, CouncilYearCounts]:
-    """`council_year_counts` for every council at once (all zero for one not in it): two grouped
-    queries and the categories."""
-    received: dict[int, dict[int, int]] = defaultdict(dict)
-    for council_id, category, n in (
-        Decision.objects.received_in(year)
-        .order_by()
-        .values("council_id", "category")
-        .annotate(n=Count("id"))
-        .values_list("council_id", "category", "n")
-    ):
-        received[council_id][category] = n
-    decided: dict[int, dict[str, int]] = defaultdict(dict)
-    for council_id, outcome, n in (
-        Decision.objects.decided_in(year)
-        .order_by()
-        .values("council_id", "outcome")
-        .annotate(n=Count("id"))
-        .values_list("council_id", "outcome", "n")
-    ):
-        decided[council_id][outcome] = n
-    counted = {category_id for by_category in received.values() for category_id in by_category}
-    categories = [c for c in Category.objects.all() if c.is_used_in(year.label) or c.pk in counted]
-
-    def counts(council_id: int | None) -> CouncilYearCounts:
-        return CouncilYearCounts(
-            received_by_category={c.name: received[council_id].get(c.pk, 0) for c in categories},
-            decided_by_outcome={o: decided[council_id].get(o, 0) for o in Outcome.values},
-        )
-
-    found = defaultdict(lambda: counts(None))
-    found.update(
-        {council_id: counts(council_id) for council_id in received.keys() | decided.keys()}
-    )
-    return found
-
-
 def _rate(rate: Rate) -> dict:
-    return {"numerator": rate.numerator, "base": rate.base, "percent": rate.percent}
+    return {"numerator": rate.numerator, "base": rate.base, "percent": published(rate)}
 
 
 def _per_100k(figure: PerResidents) -> dict:
-    rounded = figure.rounded
+    value = published(figure)
     return {
         "count": figure.count,
         "population": figure.population,
-        "value": None if rounded is None else str(rounded),
+        "value": None if value is None else str(value),
     }
 
 
@@ -161,12 +127,12 @@ def build_snapshot(
             "decided": str(counts.decided),
             "investigations": str(own.investigations),
             "upheld": str(own.upheld),
-            "uphold_rate": percent(own.uphold),
-            "uphold_average": percent(similar.uphold),
-            "compliance_rate": percent(own.compliance),
-            "compliance_average": percent(similar.compliance),
-            "remedy_rate": percent(own.remedy),
-            "remedy_average": percent(similar.remedy),
+            "uphold_rate": PublishedFigure(own.uphold).display,
+            "uphold_average": PublishedFigure(similar.uphold).display,
+            "compliance_rate": PublishedFigure(own.compliance).display,
+            "compliance_average": PublishedFigure(similar.compliance).display,
+            "remedy_rate": PublishedFigure(own.remedy).display,
+            "remedy_average": PublishedFigure(similar.remedy).display,
             "publication_date": f"{template.publication_date:%-d %B %Y}",
             # Absolute: the PDF's links must work away from the site.
             "council_url": settings.SITE_URL + council.get_absolute_url(),

@@ -11,6 +11,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from councils.statistics import NO_FIGURE  # what a rate placeholder gives when its base is zero
+
 PLACEHOLDERS: dict[str, str] = {
     "council_name": "the council's name, e.g. Ashfield District Council",
     "addressee": "the addressee's name, or Chief Executive when there is none",
@@ -34,7 +36,6 @@ PLACEHOLDERS: dict[str, str] = {
 }
 # Placeholders that must stand alone on their line: they become a block, not words.
 BLOCK_PLACEHOLDERS = ("figures_table",)
-NO_FIGURE = "no figure"  # what a rate placeholder gives when its base is zero
 
 # A brace pair with anything (or nothing) inside, and single braces left over.
 _BRACED = re.compile(r"\{([^{}]*)\}")

@@ -11,10 +11,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from councils.statistics import display
 from letters.logo import logo_data_uri
 from letters.markup import body_html
 from letters.models import Letter, LetterVersion
-from letters.placeholders import NO_FIGURE, paragraphs
+from letters.placeholders import paragraphs
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers: structure, language and title
 SYSTEM_LIBRARIES = "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
@@ -109,10 +110,6 @@ def salutation(letter: Letter) -> str:
     return f"Dear {' '.join(words)}"
 
 
-def _percent(value: int | None) -> str:
-    return NO_FIGURE if value is None else f"{value}%"
-
-
 def _key_statistic(key: str, figure: dict) -> KeyStatistic:
     said = figure["sentences"]
     return KeyStatistic(
@@ -120,9 +117,9 @@ def _key_statistic(key: str, figure: dict) -> KeyStatistic:
         headline=said["headline"],
         comparison=said["comparison"],
         basis=said["basis"],
-        value=_percent(figure["percent"]),
+        value=display(figure["percent"], "%"),
         based_on=f"{figure['numerator']} of {figure['base']} {BASE_NOUNS.get(key, '')}".strip(),
-        similar=_percent(figure["similar"]["percent"]),
+        similar=display(figure["similar"]["percent"], "%"),
     )
 
 
@@ -132,12 +129,8 @@ def embargo_date(letter: Letter, today: datetime.date | None = None) -> datetime
     The same rule as `letters.access._published`, for one letter already in hand (its PDF
     may be rendered where no annotated query is, e.g. at generation)."""
     today = today or timezone.localdate()
-    template, year = letter.template, letter.template.year
-    public = (
-        template.publication_date <= today
-        and year.published_on is not None
-        and year.published_on <= today
-    )
+    template = letter.template
+    public = template.publication_date <= today and template.year.is_public(today)
     return None if public else template.publication_date
 
 

@@ -1,6 +1,7 @@
 """The read-only JSON API: content, embargo, errors, caching, and conformance to its own schema."""
 
 import datetime
+import json
 
 import pytest
 import schemathesis
@@ -126,6 +127,23 @@ class TestCouncils:
         body = _json(client.get(f"/api/councils/?{query}"), status)
         assert list(body) == ["detail"]
 
+    @pytest.mark.parametrize(
+        "query, status, detail",
+        [
+            ("type=parish&page=0", 404, "There is no council type 'parish'."),
+            ("page_size=0&page=0", 400, "page_size must be a whole number from 1 to 200."),
+            ("page=1.0", 400, "page must be a whole number from 1 to 1000000000."),
+            ("page=%201", 400, "page must be a whole number from 1 to 1000000000."),
+            ("page=4", 404, "There is no page 4."),
+        ],
+    )
+    def test_errors_say_which_parameter_byte_for_byte(
+        self, client, councils, query, status, detail
+    ):
+        response = client.get(f"/api/councils/?{query}")
+        assert response.status_code == status
+        assert response.content == json.dumps({"detail": detail}).encode()
+
     def test_one_council_by_slug_code_or_previous_code(self, client, councils):
         ashfield = councils[2]
         by_slug = _json(client.get("/api/councils/ashfield/"))
@@ -221,6 +239,11 @@ class TestProtocol:
                 client.get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
             )
 
+    def test_head_answers_like_get_without_a_body(self, client, councils):
+        get, head = client.get("/api/years/"), client.head("/api/years/")
+        assert head.status_code == 200 and head.content == b""
+        assert (head["ETag"], head["Content-Type"]) == (get["ETag"], get["Content-Type"])
+
     def test_errors_carry_no_cache_validators(self, client, years):
         response = client.get("/api/years/2025-26/")
         assert "ETag" not in response and "Cache-Control" not in response
@@ -229,6 +252,14 @@ class TestProtocol:
         assert "detail" in _json(client.get("/api/nothing/here/"), 404)
         assert client.post("/api/years/").status_code == 405
         assert client.delete("/api/councils/kent/").status_code == 405
+
+    def test_the_schema_describes_the_statistics_columns_in_order(self, client):
+        schema = _json(client.get("/api/schema/"))
+        row = schema["components"]["schemas"]["StatisticsRow"]
+        assert list(row["properties"]) == SPEC_COLUMNS == row["required"]
+        assert row["additionalProperties"] is False
+        figures = schema["components"]["schemas"]["Figures"]
+        assert list(figures["properties"]) == FIGURE_FIELDS
 
     def test_docs_page_describes_every_endpoint(self, client):
         page = client.get("/api/").content.decode()

@@ -29,7 +29,7 @@ from councils.statistics import year_statistics
 from letters import rendering
 from letters.access import visible_letters
 from letters.demo import clear_demo_letters, seed_demo_letters
-from letters.generation import generate_letters, year_counts
+from letters.generation import generate_letters
 from letters.models import Letter, LetterSending, LetterTemplate, Officer
 from letters.placeholders import PLACEHOLDERS, substitute, validate_placeholders
 from letters.rendering import PdfUnavailable, html_to_pdf
@@ -241,13 +241,6 @@ class TestPlaceholders:
 
 
 class TestGeneration:
-    def test_year_counts_match_council_year_counts(self, year, councils):
-        from councils.statistics import council_year_counts
-
-        counts = year_counts(year)
-        for council in councils:
-            assert counts[council.pk] == council_year_counts(council, year)
-
     def test_snapshot_holds_figures_bases_averages_and_counts(self, year, councils, fake_pdf):
         generated(year, councils)
         snap = letter_for(councils[0]).snapshot

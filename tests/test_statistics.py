@@ -6,10 +6,11 @@ from fractions import Fraction
 
 import pytest
 
-from councils.models import Compliance, CouncilType, Decision, Outcome
+from councils.models import Category, Compliance, CouncilType, Decision, Outcome
 from councils.statistics import (
     Figures,
     PerResidents,
+    PublishedFigure,
     Rate,
     Statistic,
     Verdict,
@@ -18,6 +19,7 @@ from councils.statistics import (
     statistics_for_years,
     trend_points,
     verdict,
+    year_counts,
     year_statistics,
 )
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
@@ -72,6 +74,30 @@ class TestRounding:
     def test_rate_rejects_numerator_above_base(self):
         with pytest.raises(ValueError):
             Rate(5, 4)
+
+
+class TestPublishedFigure:
+    """The one published value and display of a figure, for pages, open data and letters."""
+
+    def test_a_rate_is_a_whole_percentage_half_up(self):
+        shown = PublishedFigure(Rate(3, 24))
+        assert (shown.value, shown.display, shown.interval) == (13, "13%", (4, 31))
+        assert (shown.base, shown.small_base, shown.greyed) == (24, False, False)
+
+    def test_per_100k_has_one_decimal_place_and_no_unit(self):
+        shown = PublishedFigure(PerResidents(1, 400_000))
+        assert (shown.value, shown.display) == (Decimal("0.3"), "0.3")  # 0.25 half up
+        assert shown.base == 400_000
+
+    def test_zero_base_is_no_figure(self):
+        for figure in (Rate(0, 0), PerResidents(0, 0)):
+            shown = PublishedFigure(figure)
+            assert (shown.value, shown.display, shown.interval) == (None, "no figure", None)
+
+    def test_small_bases_are_flagged_and_tiny_ones_greyed(self):
+        nine, four = PublishedFigure(Rate(1, 9)), PublishedFigure(Rate(1, 4))
+        assert nine.small_base and not nine.greyed
+        assert four.small_base and four.greyed
 
 
 class TestIntervalsAndVerdicts:
@@ -295,3 +321,39 @@ def test_council_year_counts(django_assert_num_queries, year, scenario):
     # decided 1 April 2024, the undecided one (January 2024) and the adult care one.
     assert counts.received == 36
     assert next(iter(counts.received_by_category)) == "Adult care services"
+
+
+@pytest.mark.django_db
+def test_year_counts_of_every_council_at_once(django_assert_num_queries, year, scenario):
+    """What each letter of a year lists: the same counts as each council's page."""
+    alpha, beta, gamma, delta = scenario
+    retired = Category.objects.create(
+        name="Retired service", first_year="2013-14", last_year="2019-20"
+    )
+    DecisionFactory(
+        council=beta, category=retired, received=D(2023, 6, 1), decided=None, outcome=""
+    )
+    nothing = CouncilFactory(type=CouncilType.DISTRICT)
+    # Expected queries: the decisions grouped by council, category and outcome; the categories.
+    with django_assert_num_queries(2):
+        counts = year_counts(year)
+    # Alpha: the 33 decided in September 2023 (received 60 days before); received also the one
+    # decided on 1 April 2024 and the undecided one.
+    assert counts[alpha.pk].decided == 33 and counts[alpha.pk].received == 35
+    # Beta: 9 upheld and 1 not, received 60 days before September 2023; one retired-category
+    # complaint received in the year and not yet decided.
+    assert counts[beta.pk].decided_by_outcome["Upheld"] == 9
+    assert counts[beta.pk].decided_by_outcome["Not upheld"] == 1
+    assert counts[beta.pk].decided == 10 and counts[beta.pk].received == 11
+    assert counts[beta.pk].received_by_category["Retired service"] == 1
+    # A category outside its years is listed only for the council with complaints in it.
+    assert "Retired service" not in counts[delta.pk].received_by_category
+    assert counts[delta.pk].received_by_category[Category.HOUSING] == 2
+    # Gamma (a population only) and a council with nothing: every category of the year and
+    # every outcome, all 0.
+    for council in (gamma, nothing):
+        empty = counts[council.pk]
+        assert empty.received == empty.decided == 0
+        assert list(empty.decided_by_outcome) == list(Outcome.values)
+        assert len(empty.received_by_category) == Category.objects.count() - 1
+    assert counts[beta.pk] == council_year_counts(beta, year)

@@ -1,32 +1,42 @@
 """A read-only JSON API under /api/: councils, a council's figures, the years and a year's figures.
 
-Public years only, for everyone. A council's figures use the open-data column names
-(`councils.opendata.published`), so the files and the API never drift apart.
-`OPENAPI_SCHEMA` describes every endpoint; it is served at /api/schema/ and rendered as the docs
-page at /api/.
+Public years only, for everyone. Written with django-ninja: each operation declares its
+parameters and answer (`councils.opendata.api_schemas`), ninja checks both and writes the
+OpenAPI document from them, served at /api/schema/ and shown as the docs page at /api/. A
+council's figures use the open-data column names (`councils.opendata.published`), so the files
+and the API never drift apart.
+
+Every operation is served behind the open-data validators (a 304 before anything is computed)
+and the shared page cache, GET and HEAD only, like the downloads (`urls()`).
 """
 
 from __future__ import annotations
 
-from functools import wraps
+import functools
+from typing import Annotated
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
+from ninja import NinjaAPI, Query
+from ninja import Path as PathParameter
+from ninja.errors import HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from councils import computed
+from councils.caching import cache_public_page
 from councils.models import Council, CouncilType, ReportingYear
+from councils.opendata import api_schemas as schemas
 from councils.opendata.published import (
-    FIGURE_FIELDS,
     STATISTICS_COLUMNS,
-    Column,
-    Kind,
     OpenDataEncoder,
     council_rows,
     figure_fields,
@@ -35,10 +45,9 @@ from councils.opendata.published import (
 from councils.opendata.views import (
     CACHE_SECONDS,
     FORMATS,
-    PublicView,
+    answer_open_data,
     find_council,
     find_year,
-    public_open_data,
 )
 from councils.statistics import Figures
 
@@ -46,39 +55,121 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+class OpenDataRenderer(JSONRenderer):
+    encoder_class = OpenDataEncoder  # per-100k figures as JSON numbers, dates as YYYY-MM-DD
 
 
-def _json(data: object, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, safe=False, encoder=OpenDataEncoder)
+class OpenDataAPI(NinjaAPI):
+    def get_content_type(self) -> str:
+        return "application/json"  # as the API has always said (JSON is UTF-8 by definition)
 
 
-def api_endpoint(view: PublicView) -> PublicView:
-    """Open-data caching and validators, and ApiError as a short JSON body."""
+api = OpenDataAPI(
+    title="Your council's performance: open data API",
+    version="1.0",
+    description=(
+        "Read-only figures about complaints to the Local Government and Social Care "
+        "Ombudsman about England's councils, for published reporting years only. No "
+        "authentication. Rates are whole percentages rounded half up; upheld_per_100k is a "
+        "number with one decimal place; null where there is no figure (a zero base). "
+        "Averages pool every council of the same type. Open Government Licence v3.0."
+    ),
+    openapi_extra={
+        "info": {
+            "license": {
+                "name": "Open Government Licence v3.0",
+                "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            }
+        }
+    },
+    urls_namespace="api",
+    renderer=OpenDataRenderer(),
+    openapi_url=None,  # served by `schema` below, with the docs page's caching
+    docs_url=None,
+)
 
-    @public_open_data()
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ApiError as error:
-            return _json({"detail": error.detail}, status=error.status)
+# What every operation's description adds to ninja's: the validators and the 304.
+_RESPONSES = {
+    "responses": {
+        200: {
+            "headers": {
+                "ETag": {"schema": {"type": "string"}, "description": "Changes with the data."},
+                "Last-Modified": {
+                    "schema": {"type": "string"},
+                    "description": "When the data changed.",
+                },
+                "Cache-Control": {
+                    "schema": {"type": "string"},
+                    "description": f"public, max-age={CACHE_SECONDS}",
+                },
+            }
+        },
+        304: {"description": "Not modified: the copy named by If-None-Match is current."},
+        404: {"description": "Not found, or not published yet."},
+    }
+}
+# The query parameters each operation reads: the page cache keys on these and drops the rest.
+_QUERY_PARAMETERS: dict[str, tuple[str, ...]] = {}
 
-    return wrapped
+
+def read_only(route: str, name: str, response: dict, parameters: tuple[str, ...] = (), **details):
+    """Register a view for GET (described) and HEAD (answered alike, not described)."""
+
+    def register(view):
+        api.get(route, response=response, url_name=name, openapi_extra=_RESPONSES, **details)(view)
+        api.api_operation(["HEAD"], route, response=response, include_in_schema=False)(view)
+        _QUERY_PARAMETERS[name] = parameters
+        return view
+
+    return register
 
 
-def _int_parameter(request: HttpRequest, name: str, default: int, maximum: int) -> int:
-    raw = request.GET.get(name)
-    if raw is None:
-        return default
-    # The length check first: int() refuses strings of thousands of digits.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= maximum):
-        raise ApiError(400, f"{name} must be a whole number from 1 to {maximum}.")
-    return int(raw)
+def whole_number(maximum: int):
+    """A query parameter holding a whole number from 1 to `maximum`, in digits only."""
+
+    def check(raw: object) -> int:
+        # The length check first: int() refuses strings of thousands of digits.
+        if not (
+            isinstance(raw, str)
+            and raw.isascii()
+            and raw.isdigit()
+            and len(raw) <= 10
+            and 1 <= int(raw) <= maximum
+        ):
+            raise PydanticCustomError(
+                "whole_number", "must be a whole number from 1 to {maximum}", {"maximum": maximum}
+            )
+        return int(raw)
+
+    return Annotated[
+        int,
+        BeforeValidator(check),
+        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": maximum}),
+    ]
+
+
+def council_type(raw: object) -> str:
+    """The `type` parameter: an unknown type is a 404, like an unknown council."""
+    if raw not in CouncilType.SLUGS:
+        raise PydanticCustomError(
+            "not_found", "There is no council type {type}.", {"type": repr(raw)}
+        )
+    return raw
+
+
+# When several parameters are wrong, the one named: in the order the API has always checked them.
+_REPORTED_FIRST = ("type", "q", "page_size", "page")
+
+
+@api.exception_handler(ValidationError)
+def bad_parameter(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """404 for an unknown value; else 400 naming the malformed parameter, e.g. "page must be a
+    whole number from 1 to 1000000000."."""
+    first = min(error.errors, key=lambda e: _REPORTED_FIRST.index(e["loc"][-1]))
+    if first["type"] == "not_found":
+        return api.create_response(request, {"detail": first["msg"]}, status=404)
+    detail = f"{first['loc'][-1]} {first['msg']}."
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 def council_summary(council: Council) -> dict[str, object]:
@@ -108,362 +199,192 @@ def year_summary(year: ReportingYear) -> dict[str, object]:
     }
 
 
-@api_endpoint
-def council_list(request: HttpRequest, public_years: list[ReportingYear]) -> HttpResponse:
+@read_only(
+    "/councils/",
+    "councils",
+    {200: schemas.CouncilPage, 400: schemas.Error, 404: schemas.Error},
+    ("type", "q", "page_size", "page"),
+    operation_id="listCouncils",
+    summary="Councils",
+    description="Every council, current and former, by name, a page at a time.",
+)
+def council_list(
+    request: HttpRequest,
+    type: Annotated[schemas.CouncilTypeSlug, BeforeValidator(council_type)] = Query(
+        None, description="Only councils of this type (an unknown type is a 404)."
+    ),
+    q: str = Query(
+        "",
+        description="Only councils whose area or official name contains this.",
+        pattern=r"^[^\u0000]*$",  # a NUL is refused before (ombudsman.request_input)
+    ),
+    page: whole_number(10**9) = Query(
+        1, description="The page number (a page past the last is a 404)."
+    ),
+    page_size: whole_number(MAX_PAGE_SIZE) = Query(
+        DEFAULT_PAGE_SIZE, description="Councils per page."
+    ),
+):
     councils = Council.objects.select_related("county").order_by("name", "code")
-    council_type = request.GET.get("type")
-    if council_type is not None:
-        if council_type not in CouncilType.SLUGS:
-            raise ApiError(404, f"There is no council type {council_type!r}.")
-        councils = councils.of_type(council_type)
-    search = request.GET.get("q", "").strip()
+    if type is not None:
+        councils = councils.of_type(type)
+    search = q.strip()
     if search:
         councils = councils.filter(Q(name__icontains=search) | Q(official_name__icontains=search))
-    page_size = _int_parameter(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    number = _int_parameter(request, "page", 1, 10**9)
     paginator = Paginator(councils, page_size)
     try:
-        page = paginator.page(number)
+        found = paginator.page(page)
     except EmptyPage:
-        raise ApiError(404, f"There is no page {number}.") from None
+        raise HttpError(404, f"There is no page {page}.") from None
 
     def link(to: int) -> str:
         return f"{request.path}?{urlencode({**request.GET.dict(), 'page': to})}"
 
-    return _json(
-        {
-            "count": paginator.count,
-            "page": number,
-            "page_size": page_size,
-            "next": link(number + 1) if page.has_next() else None,
-            "previous": link(number - 1) if page.has_previous() else None,
-            "results": [council_summary(council) for council in page],
-        }
-    )
+    return {
+        "count": paginator.count,
+        "page": page,
+        "page_size": page_size,
+        "next": link(page + 1) if found.has_next() else None,
+        "previous": link(page - 1) if found.has_previous() else None,
+        "results": [council_summary(council) for council in found],
+    }
 
 
-@api_endpoint
+@read_only(
+    "/councils/{key}/",
+    "council",
+    {200: schemas.CouncilDetail, 404: schemas.Error},
+    operation_id="getCouncil",
+    summary="A council and its figures",
+    description=(
+        "One council, by slug or by GSS code (current or previous), with its figures for every "
+        "published year in which it had data or a population."
+    ),
+)
 def council_detail(
-    request: HttpRequest, public_years: list[ReportingYear], key: str
-) -> HttpResponse:
+    request: HttpRequest,
+    key: str = PathParameter(
+        description="A slug (ashfield) or GSS code (E07000170).", examples=["ashfield"]
+    ),
+):
     council = find_council(key)
     if council is None:
-        raise ApiError(404, f"There is no council {key!r}.")
-    return _json(
-        {
-            **council_summary(council),
-            "previous_codes": [code.code for code in council.previous_codes.all()],
-            "page_url": council.get_absolute_url(),
-            "downloads": {
-                f"{name}_{fmt}": reverse(f"opendata:council-{name}", args=[council.slug, fmt])
-                for name in ("statistics", "decisions")
-                for fmt in FORMATS
-            },
-            "statistics": council_rows(
-                council.pk, computed.statistics(request, public_years).values()
-            ),
-        }
-    )
+        raise HttpError(404, f"There is no council {key!r}.")
+    return {
+        **council_summary(council),
+        "previous_codes": [code.code for code in council.previous_codes.all()],
+        "page_url": council.get_absolute_url(),
+        "downloads": {
+            f"{name}_{fmt}": reverse(f"opendata:council-{name}", args=[council.slug, fmt])
+            for name in schemas.COUNCIL_FILES
+            for fmt in FORMATS
+        },
+        "statistics": council_rows(
+            council.pk, computed.statistics(request, request.public_years).values()
+        ),
+    }
 
 
-@api_endpoint
-def year_list(request: HttpRequest, public_years: list[ReportingYear]) -> HttpResponse:
-    return _json({"results": [year_summary(year) for year in public_years]})
+@read_only(
+    "/years/",
+    "years",
+    {200: schemas.YearList},
+    operation_id="listYears",
+    summary="Published years",
+    description="Every published reporting year, oldest first, with its note.",
+)
+def year_list(request: HttpRequest):
+    return {"results": [year_summary(year) for year in request.public_years]}
 
 
-@api_endpoint
-def year_detail(request: HttpRequest, public_years: list[ReportingYear], year: str) -> HttpResponse:
-    reporting_year = find_year(public_years, year)
+@read_only(
+    "/years/{year}/",
+    "year",
+    {200: schemas.YearDetail, 404: schemas.Error},
+    operation_id="getYear",
+    summary="A year's figures",
+    description=(
+        "Every council's figures for a published year, with the average for each council type "
+        "and the figures for England."
+    ),
+)
+def year_detail(
+    request: HttpRequest,
+    year: schemas.YearLabel = PathParameter(description="A reporting year label."),
+):
+    reporting_year = find_year(request.public_years, year)
     if reporting_year is None:
-        raise ApiError(404, f"There are no published figures for the year {year!r}.")
+        raise HttpError(404, f"There are no published figures for the year {year!r}.")
     stats = computed.year_statistics(request, reporting_year)
-    return _json(
-        {
-            "year": year_summary(reporting_year),
-            "councils": year_rows(stats),
-            "averages": {
-                council_type: figure_fields(stats.by_type.get(council_type, Figures()))
-                for council_type in CouncilType.SLUGS
-            },
-            "national": figure_fields(stats.national),
-        }
-    )
+    return {
+        "year": year_summary(reporting_year),
+        "councils": year_rows(stats),
+        "averages": {
+            council_type: figure_fields(stats.by_type.get(council_type, Figures()))
+            for council_type in CouncilType.SLUGS
+        },
+        "national": figure_fields(stats.national),
+    }
+
+
+def _behind_open_data(operation_view, parameters: tuple[str, ...]):
+    """Ninja's view for a route, served as every open-data answer is: GET and HEAD only, from
+    the page cache, 304 while the client's copy is current; the operations find the public
+    years on the request."""
+
+    @csrf_exempt
+    @require_safe
+    def endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def respond(public_years: list[ReportingYear]) -> HttpResponse:
+            request.public_years = public_years
+            return operation_view(request, *args, **kwargs)
+
+        return answer_open_data(request, respond)
+
+    return cache_public_page(endpoint, params=parameters)
+
+
+def urls() -> list[URLPattern]:
+    return [
+        path(
+            str(route.pattern),
+            _behind_open_data(route.callback, _QUERY_PARAMETERS[route.name]),
+            name=route.name,
+        )
+        for route in api.urls[0]
+        if route.name in _QUERY_PARAMETERS  # the HEAD operations share their GET's route
+    ]
+
+
+@functools.cache
+def openapi_schema() -> dict:
+    """Written once per process: it depends on the code alone."""
+    return api.get_openapi_schema(path_prefix=reverse("api:docs").lstrip("/"))
 
 
 @csrf_exempt
 @require_safe
 def not_found(request: HttpRequest) -> HttpResponse:
-    return _json({"detail": "There is no such API endpoint. See /api/."}, status=404)
+    return api.create_response(
+        request, {"detail": "There is no such API endpoint. See /api/."}, status=404
+    )
 
 
 @csrf_exempt
 @require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def schema(request: HttpRequest) -> HttpResponse:
-    return _json(OPENAPI_SCHEMA)
+    return api.create_response(request, openapi_schema(), status=200)
 
 
 @csrf_exempt
 @require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def docs(request: HttpRequest) -> HttpResponse:
-    endpoints = [
-        {"path": path, **operation["get"]} for path, operation in OPENAPI_SCHEMA["paths"].items()
-    ]
+    paths = openapi_schema()["paths"]
+    endpoints = [{"path": route, **operation["get"]} for route, operation in paths.items()]
     return render(
         request,
         "councils/api_docs.html",
         {"endpoints": endpoints, "statistics_columns": STATISTICS_COLUMNS},
     )
-
-
-# The OpenAPI 3.0 description. Figure fields are derived from the open-data columns so the
-# schema cannot disagree with what the views return.
-
-_KIND_SCHEMAS: dict[Kind, dict[str, object]] = {
-    Kind.TEXT: {"type": "string"},
-    Kind.COUNT: {"type": "integer", "minimum": 0},
-    Kind.OPTIONAL_COUNT: {"type": "integer", "minimum": 1, "nullable": True},
-    Kind.PERCENT: {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
-    Kind.PER_100K: {"type": "number", "minimum": 0, "nullable": True},
-    Kind.DATE: {"type": "string", "format": "date"},
-    Kind.OPTIONAL_DATE: {"type": "string", "format": "date", "nullable": True},
-}
-_COLUMNS = {column.name: column for column in STATISTICS_COLUMNS}
-_YEAR_LABEL = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$", "example": "2023-24"}
-_COUNCIL_TYPE = {"type": "string", "enum": list(CouncilType.SLUGS)}
-_PATH = {"type": "string", "format": "uri-reference"}
-
-
-def _column_schema(column: Column) -> dict[str, object]:
-    overrides = {"council_type": _COUNCIL_TYPE, "year": _YEAR_LABEL}
-    return {
-        **_KIND_SCHEMAS[column.kind],
-        **overrides.get(column.name, {}),
-        "description": column.description,
-    }
-
-
-def _object(properties: dict[str, object], description: str = "") -> dict[str, object]:
-    schema: dict[str, object] = {
-        "type": "object",
-        "required": list(properties),
-        "properties": properties,
-        "additionalProperties": False,
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _responses(name: str, *, bad_request: bool = False) -> dict[str, object]:
-    cache_headers = {
-        "ETag": {"schema": {"type": "string"}, "description": "Changes with the data."},
-        "Last-Modified": {"schema": {"type": "string"}, "description": "When the data changed."},
-        "Cache-Control": {"schema": {"type": "string"}, "description": "public, max-age=300"},
-    }
-    error = {"content": {"application/json": {"schema": _ref("Error")}}}
-    responses: dict[str, object] = {
-        "200": {
-            "description": "OK",
-            "headers": cache_headers,
-            "content": {"application/json": {"schema": _ref(name)}},
-        },
-        "304": {"description": "Not modified: the copy named by If-None-Match is current."},
-        "404": {"description": "Not found, or not published yet.", **error},
-    }
-    if bad_request:
-        responses["400"] = {"description": "A malformed query parameter.", **error}
-    return responses
-
-
-_COUNCIL = {
-    "code": {"type": "string", "description": "ONS GSS code.", "example": "E07000170"},
-    "name": {"type": "string", "description": "Area name.", "example": "Ashfield"},
-    "official_name": {"type": "string", "example": "Ashfield District Council"},
-    "slug": {"type": "string", "example": "ashfield"},
-    "type": _COUNCIL_TYPE,
-    "county_code": {
-        "type": "string",
-        "nullable": True,
-        "description": "The county council a district sits in.",
-    },
-    "ceased_on": {
-        "type": "string",
-        "format": "date",
-        "nullable": True,
-        "description": "The day a former council was abolished; null for a current council.",
-    },
-    "url": {**_PATH, "description": "This council in the API."},
-}
-
-OPENAPI_SCHEMA: dict[str, object] = {
-    "openapi": "3.0.3",
-    "info": {
-        "title": "Your council's performance: open data API",
-        "version": "1.0",
-        "description": (
-            "Read-only figures about complaints to the Local Government and Social Care "
-            "Ombudsman about England's councils, for published reporting years only. No "
-            "authentication. Rates are whole percentages rounded half up; upheld_per_100k is a "
-            "number with one decimal place; null where there is no figure (a zero base). "
-            "Averages pool every council of the same type. Open Government Licence v3.0."
-        ),
-        "license": {
-            "name": "Open Government Licence v3.0",
-            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-        },
-    },
-    "paths": {
-        "/api/councils/": {
-            "get": {
-                "operationId": "listCouncils",
-                "summary": "Councils",
-                "description": "Every council, current and former, by name, a page at a time.",
-                "parameters": [
-                    {
-                        "name": "type",
-                        "in": "query",
-                        "description": "Only councils of this type (an unknown type is a 404).",
-                        "schema": _COUNCIL_TYPE,
-                    },
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "description": "Only councils whose area or official name contains this.",
-                        "schema": {"type": "string", "pattern": "^[^\\u0000]*$"},
-                    },
-                    {
-                        "name": "page",
-                        "in": "query",
-                        "description": "The page number (a page past the last is a 404).",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 10**9, "default": 1},
-                    },
-                    {
-                        "name": "page_size",
-                        "in": "query",
-                        "description": "Councils per page.",
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": MAX_PAGE_SIZE,
-                            "default": DEFAULT_PAGE_SIZE,
-                        },
-                    },
-                ],
-                "responses": _responses("CouncilPage", bad_request=True),
-            }
-        },
-        "/api/councils/{key}/": {
-            "get": {
-                "operationId": "getCouncil",
-                "summary": "A council and its figures",
-                "description": (
-                    "One council, by slug or by GSS code (current or previous), with its figures "
-                    "for every published year in which it had data or a population."
-                ),
-                "parameters": [
-                    {
-                        "name": "key",
-                        "in": "path",
-                        "required": True,
-                        "description": "A slug (ashfield) or GSS code (E07000170).",
-                        "schema": {"type": "string", "example": "ashfield"},
-                    }
-                ],
-                "responses": _responses("CouncilDetail"),
-            }
-        },
-        "/api/years/": {
-            "get": {
-                "operationId": "listYears",
-                "summary": "Published years",
-                "description": "Every published reporting year, oldest first, with its note.",
-                "responses": _responses("YearList"),
-            }
-        },
-        "/api/years/{year}/": {
-            "get": {
-                "operationId": "getYear",
-                "summary": "A year's figures",
-                "description": (
-                    "Every council's figures for a published year, with the average for each "
-                    "council type and the figures for England."
-                ),
-                "parameters": [
-                    {
-                        "name": "year",
-                        "in": "path",
-                        "required": True,
-                        "description": "A reporting year label.",
-                        "schema": _YEAR_LABEL,
-                    }
-                ],
-                "responses": _responses("YearDetail"),
-            }
-        },
-    },
-    "components": {
-        "schemas": {
-            "Error": _object({"detail": {"type": "string"}}),
-            "Council": _object(_COUNCIL),
-            "CouncilPage": _object(
-                {
-                    "count": {"type": "integer", "minimum": 0},
-                    "page": {"type": "integer", "minimum": 1},
-                    "page_size": {"type": "integer", "minimum": 1},
-                    "next": {**_PATH, "nullable": True},
-                    "previous": {**_PATH, "nullable": True},
-                    "results": {"type": "array", "items": _ref("Council")},
-                }
-            ),
-            "CouncilDetail": _object(
-                {
-                    **_COUNCIL,
-                    "previous_codes": {"type": "array", "items": {"type": "string"}},
-                    "page_url": {**_PATH, "description": "The council's page on this site."},
-                    "downloads": _object(
-                        {
-                            f"{name}_{fmt}": _PATH
-                            for name in ("statistics", "decisions")
-                            for fmt in FORMATS
-                        }
-                    ),
-                    "statistics": {"type": "array", "items": _ref("StatisticsRow")},
-                }
-            ),
-            "StatisticsRow": _object(
-                {column.name: _column_schema(column) for column in STATISTICS_COLUMNS},
-                "One council in one year: the columns of the statistics CSV.",
-            ),
-            "Figures": _object(
-                {name: _column_schema(_COLUMNS[name]) for name in FIGURE_FIELDS},
-                "Counts and published rates pooled over a group of councils.",
-            ),
-            "Year": _object(
-                {
-                    "label": _YEAR_LABEL,
-                    "start": {"type": "string", "format": "date"},
-                    "end": {"type": "string", "format": "date"},
-                    "published_on": {"type": "string", "format": "date"},
-                    "note": {"type": "string"},
-                    "url": _PATH,
-                    "downloads": _object({fmt: _PATH for fmt in FORMATS}),
-                }
-            ),
-            "YearList": _object({"results": {"type": "array", "items": _ref("Year")}}),
-            "YearDetail": _object(
-                {
-                    "year": _ref("Year"),
-                    "councils": {"type": "array", "items": _ref("StatisticsRow")},
-                    "averages": _object({t: _ref("Figures") for t in CouncilType.SLUGS}),
-                    "national": _ref("Figures"),
-                }
-            ),
-        }
-    },
-}

@@ -22,10 +22,9 @@ from councils.statistics import (
     CategoryFigures,
     CouncilFigures,
     Figures,
-    PerResidents,
-    Rate,
     Statistic,
     YearStatistics,
+    published,
 )
 
 Value = str | int | Decimal | datetime.date | None
@@ -171,24 +170,19 @@ FIGURE_FIELDS = (
 )
 
 
-def published(figure: Rate | PerResidents) -> int | Decimal | None:
-    """The published form of a statistic: whole percent, or per-100k to one decimal."""
-    return figure.rounded if isinstance(figure, PerResidents) else figure.percent
-
-
 def figure_fields(figures: Figures) -> Row:
     """A council's or pooled group's counts and published rates, in FIGURE_FIELDS order."""
     return {
         "investigations": figures.investigations,
         "upheld": figures.upheld,
-        "uphold_rate": figures.uphold.percent,
+        "uphold_rate": published(figures.uphold),
         "population": figures.per_100k.population or None,
-        "upheld_per_100k": figures.per_100k.rounded,
+        "upheld_per_100k": published(figures.per_100k),
         "compliance_outcomes": figures.compliance.base,
         "complied": figures.compliance.numerator,
-        "compliance_rate": figures.compliance.percent,
+        "compliance_rate": published(figures.compliance),
         "satisfactory_remedies": figures.remedy.numerator,
-        "satisfactory_remedy_rate": figures.remedy.percent,
+        "satisfactory_remedy_rate": published(figures.remedy),
     }
 
 
@@ -234,7 +228,7 @@ def category_rows(categories: Iterable[CategoryFigures], year_label: str) -> lis
             "decided": c.decided,
             "investigations": c.uphold.base,
             "upheld": c.uphold.numerator,
-            "uphold_rate": c.uphold.percent,
+            "uphold_rate": published(c.uphold),
         }
         for c in categories
     ]

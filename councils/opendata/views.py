@@ -96,21 +96,34 @@ def public_open_data(*, daily: bool = False) -> Callable[[PublicView], PublicVie
         @require_safe
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            data = public_data(request, daily=daily)
-            response = get_conditional_response(
-                request, etag=data.etag, last_modified=int(data.last_modified.timestamp())
+            return answer_open_data(
+                request, lambda years: view(request, years, *args, **kwargs), daily=daily
             )
-            if response is None:
-                response = view(request, data.years, *args, **kwargs)
-            if response.status_code in (200, 304):
-                response.headers["ETag"] = data.etag
-                response.headers["Last-Modified"] = http_date(data.last_modified.timestamp())
-                patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-            return response
 
         return wrapped
 
     return decorator
+
+
+def answer_open_data(
+    request: HttpRequest,
+    respond: Callable[[list[ReportingYear]], HttpResponse],
+    *,
+    daily: bool = False,
+) -> HttpResponse:
+    """304 when the client's copy is current, else `respond(public_years)`, with the validators
+    and Cache-Control on a successful answer."""
+    data = public_data(request, daily=daily)
+    response = get_conditional_response(
+        request, etag=data.etag, last_modified=int(data.last_modified.timestamp())
+    )
+    if response is None:
+        response = respond(data.years)
+    if response.status_code in (200, 304):
+        response.headers["ETag"] = data.etag
+        response.headers["Last-Modified"] = http_date(data.last_modified.timestamp())
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    return response
 
 
 def find_council(key: str) -> Council | None:

@@ -5,20 +5,17 @@ Sorting is by name, figure or base; never by rank (no league tables: SPEC "The s
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+
+from django.urls import reverse
 
 from councils.statistics import (
-    NO_VERDICT_BASE,
     CouncilFigures,
     CouncilRef,
     Figures,
-    Interval,
-    PerResidents,
-    Rate,
+    PublishedFigure,
     Statistic,
     Verdict,
     YearStatistics,
-    round_half_up,
     verdict,
 )
 
@@ -67,56 +64,20 @@ def columns(query, statistic_label: str, sort: str, descending: bool) -> list[Co
     return result
 
 
-@dataclass(frozen=True)
-class FigureCell:
-    """One statistic's published value, ready to display."""
-
-    value: Decimal | int | None  # published (rounded) value; None: no figure
-    base: int
-    interval: tuple[Decimal | int, Decimal | int] | None
-    small_base: bool
-    greyed: bool  # base under 5: no verdict
-    unit: str = "%"
-
-    @property
-    def display(self) -> str:
-        return "no figure" if self.value is None else f"{self.value}{self.unit}"
-
-
-def figure_cell(figure: Rate | PerResidents) -> FigureCell:
-    if isinstance(figure, Rate):
-        return FigureCell(
-            value=figure.percent,
-            base=figure.base,
-            interval=figure.interval_percent,
-            small_base=figure.small_base,
-            greyed=figure.base < NO_VERDICT_BASE,
-        )
-    interval = figure.interval
-    return FigureCell(
-        value=figure.rounded,
-        base=figure.base,
-        interval=None if interval is None else _one_decimal(interval),
-        small_base=figure.small_base,
-        greyed=figure.base < NO_VERDICT_BASE,
-        unit="",
-    )
-
-
-def _one_decimal(interval: Interval) -> tuple[Decimal, Decimal]:
-    return round_half_up(interval.low, 1), round_half_up(interval.high, 1)
+# The views' name for a figure's published value and display (councils.statistics.presentation).
+figure_cell = PublishedFigure
 
 
 @dataclass(frozen=True)
 class CouncilRow:
     council: CouncilRef
-    cell: FigureCell
-    similar: FigureCell
+    cell: PublishedFigure
+    similar: PublishedFigure
     verdict: Verdict | None
 
     @property
     def url(self) -> str:
-        return f"/councils/{self.council.slug}/"
+        return reverse("council", args=[self.council.slug])
 
     @property
     def type_label(self) -> str:
@@ -128,8 +89,8 @@ def row_for(council_figures: CouncilFigures, statistic: Statistic) -> CouncilRow
     similar = council_figures.similar.get(statistic)
     return CouncilRow(
         council=council_figures.council,
-        cell=figure_cell(own),
-        similar=figure_cell(similar),
+        cell=PublishedFigure(own),
+        similar=PublishedFigure(similar),
         verdict=verdict(own, similar),
     )
 
@@ -138,8 +99,8 @@ def empty_row(council: CouncilRef, statistic: Statistic, similar: Figures) -> Co
     """A council with no data that year still appears, with no figure."""
     return CouncilRow(
         council=council,
-        cell=figure_cell(Figures().get(statistic)),
-        similar=figure_cell(similar.get(statistic)),
+        cell=PublishedFigure(Figures().get(statistic)),
+        similar=PublishedFigure(similar.get(statistic)),
         verdict=None,
     )
 

@@ -4,14 +4,20 @@ The table and the chart on the council page read the same published values from 
 """
 
 from councils.models import Council
-from councils.pages import tables
-from councils.statistics import Figures, Statistic, YearStatistics, trend_points
+from councils.statistics import (
+    NO_FIGURE,
+    Figures,
+    PublishedFigure,
+    Statistic,
+    YearStatistics,
+    trend_points,
+)
 
 TREND_STATISTICS = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
 
 
-def _cells(figures: Figures) -> dict[str, tables.FigureCell]:
-    return {s.value: tables.figure_cell(figures.get(s)) for s in Statistic}
+def _cells(figures: Figures) -> dict[str, PublishedFigure]:
+    return {s.value: PublishedFigure(figures.get(s)) for s in Statistic}
 
 
 def council_trend_rows(council: Council, per_year: dict[str, YearStatistics]) -> list[dict]:
@@ -26,10 +32,10 @@ def council_trend_rows(council: Council, per_year: dict[str, YearStatistics]) ->
     ]
 
 
-def _point(cell: tables.FigureCell | None) -> dict:
+def _point(cell: PublishedFigure | None) -> dict:
     """One year's point: its value, base and how much it can be trusted."""
     if cell is None or cell.value is None:
-        return {"value": None, "display": "no figure", "base": cell.base if cell else 0}
+        return {"value": None, "display": NO_FIGURE, "base": cell.base if cell else 0}
     return {
         "value": float(cell.value),
         "display": cell.display,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from councils.statistics import Figures, PerResidents, Rate, Statistic
+from councils.statistics import Figures, PerResidents, PublishedFigure, Statistic
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,6 @@ _RATE_WORDING = {
 }
 
 
-def percent(rate: Rate) -> str:
-    return f"{rate.percent}%" if rate.percent is not None else "no figure"
-
-
 def _counted(count: int, unit: tuple[str, str]) -> str:
     return f"{intcomma(count)} {unit[0] if count == 1 else unit[1]}"
 
@@ -60,35 +56,37 @@ def sentences(
     if statistic is Statistic.PER_100K:
         return _per_100k_sentences(own.per_100k, similar.per_100k, period)
     template, unit, zero = _RATE_WORDING[statistic]
-    rate, average = own.get(statistic), similar.get(statistic)
-    if rate.percent is None:
+    rate, average = PublishedFigure(own.get(statistic)), PublishedFigure(similar.get(statistic))
+    if rate.value is None:
         return StatisticSentences(statistic, zero, "", "")
-    comparison = ""
-    if average.percent is not None:
-        comparison = f"This compares to an average of {percent(average)} in similar authorities."
     return StatisticSentences(
         statistic,
-        template.format(figure=percent(rate)),
-        comparison,
+        template.format(figure=rate.display),
+        _comparison(average),
         f"Statistics are based on a total of {_counted(rate.base, unit)} for the period between "
         f"{period}.",
     )
 
 
+def _comparison(average: PublishedFigure) -> str:
+    """Against similar authorities; "" when they have no figure."""
+    if average.value is None:
+        return ""
+    return f"This compares to an average of {average.display} in similar authorities."
+
+
 def _per_100k_sentences(
     figure: PerResidents, average: PerResidents, period: str
 ) -> StatisticSentences:
-    if figure.rounded is None:
+    shown = PublishedFigure(figure)
+    if shown.value is None:
         return StatisticSentences(
             Statistic.PER_100K, "We do not have a population figure for this council.", "", ""
         )
-    comparison = ""
-    if average.rounded is not None:
-        comparison = f"This compares to an average of {average.rounded} in similar authorities."
     return StatisticSentences(
         Statistic.PER_100K,
-        f"We upheld {figure.rounded} complaints per 100,000 residents.",
-        comparison,
+        f"We upheld {shown.display} complaints per 100,000 residents.",
+        _comparison(PublishedFigure(average)),
         f"Based on {_counted(figure.count, ('upheld decision', 'upheld decisions'))} and a "
         f"population of {intcomma(figure.population)} for the period between {period}.",
     )
