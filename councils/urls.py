@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from councils import views
+from councils import choose, embed, views
 from councils.caching import cache_public_page
 
 # Public pages are served to anonymous visitors from the shared page cache (councils.caching).
@@ -26,9 +26,21 @@ urlpatterns = [
         name="council-year",
     ),
     path(
+        "compare/",
+        cache_public_page(choose.compare_councils, params=("councils", "year")),
+        name="compare-councils",
+    ),
+    path(
         "compare/<str:council_type>/<str:year>/",
         cache_public_page(views.compare, params=(*TABLE, "council")),
         name="compare",
+    ),
+    # Framed by other sites: see councils.embed and ombudsman.middleware.
+    path("embed/councils/<str:slug>/", cache_public_page(embed.council_card), name="embed-council"),
+    path(
+        "embed/councils/<str:slug>/<str:year>/",
+        cache_public_page(embed.council_card),
+        name="embed-council-year",
     ),
     path("years/<str:year>/", cache_public_page(views.year_review), name="year"),
     path("methodology/", cache_public_page(views.methodology), name="methodology"),

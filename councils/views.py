@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, lookup, tables, trend
+from councils import computed, lookup, share, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -230,8 +230,13 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
         timezone.localdate(),
     )
     body = computed.remember(request, key, lambda: _council_body(request, council, choice))
+    summary = choice.year and share.council_summary(
+        computed.year_statistics(request, choice.year), council
+    )
     response = render(
-        request, "councils/council.html", {"council": council, "choice": choice, "body": body}
+        request,
+        "councils/council.html",
+        {"council": council, "choice": choice, "body": body, "summary": summary},
     )
     if choice.preview:  # figures the public may not see yet: kept by no cache on the way
         patch_cache_control(response, private=True, no_store=True)
