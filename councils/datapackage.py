@@ -9,8 +9,11 @@ from, so the package and the files cannot disagree. Paths are relative to the pa
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from councils.data_views import FORMATS, find_year, not_found, public_open_data
 from councils.models import ReportingYear
@@ -109,7 +112,7 @@ def package(year: ReportingYear, site_url: str) -> dict:
             + (f" {year.note}" if year.note else "")
         ),
         "homepage": site_url + reverse("year", args=[year.label]),
-        "created": year.published_on.isoformat(),
+        "created": _midnight(year.published_on).isoformat(),
         "keywords": ["complaints", "councils", "local government", "ombudsman", "England"],
         "licenses": [LICENCE],
         "sources": [
@@ -122,6 +125,10 @@ def package(year: ReportingYear, site_url: str) -> dict:
         ],
         "resources": [resource(name, fmt, year) for name in FILES for fmt in FORMATS],
     }
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
 @public_open_data()
