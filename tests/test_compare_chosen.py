@@ -13,7 +13,10 @@ from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, 
 D = datetime.date
 
 
-def _investigations(council, upheld, not_upheld, decided=D(2023, 9, 1)):
+SEPTEMBER_2023 = D(2023, 9, 1)
+
+
+def _investigations(council, upheld, not_upheld, decided=SEPTEMBER_2023):
     for outcome, count in ((Outcome.UPHELD, upheld), (Outcome.NOT_UPHELD, not_upheld)):
         for _ in range(count):
             DecisionFactory(council=council, outcome=outcome, decided=decided)

@@ -85,7 +85,7 @@ def test_package_reads_back_the_published_figures(client, tmp_path, year):
 def test_package_describes_fields_units_licence_and_sources(client, year):
     descriptor = client.get("/data/2023-24/datapackage.json").json()
     assert descriptor["licenses"][0]["name"] == "OGL-UK-3.0"
-    assert [s["title"] for s in descriptor["sources"]][0].startswith("Local Government")
+    assert descriptor["sources"][0]["title"].startswith("Local Government")
     assert "A note." in descriptor["description"]
     statistics = next(r for r in descriptor["resources"] if r["name"] == "statistics-csv")
     fields = {f["name"]: f for f in statistics["schema"]["fields"]}

@@ -117,7 +117,7 @@ class TestLinkPreviews:
         assert f'<meta property="og:description" content="{description}">' in page
         assert f'<meta name="twitter:description" content="{description}">' in page
         title = "Ashdale District Council: complaints in 2023-24"
-        assert f"<title>{title} – Local Government" in page
+        assert f"<title>{title} \u2013 Local Government" in page
         assert f'<meta property="og:title" content="{title}">' in page
         assert '<meta property="og:url" content="http://testserver/councils/ashdale/">' in page
         assert '<meta name="twitter:card" content="summary">' in page

@@ -176,7 +176,7 @@ def test_feed_query_ceilings_hold_at_ten_times_the_data(
     client, django_assert_max_num_queries, ashdale, fake_pdf, url, ceiling
 ):
     def add_data(count):
-        for n in range(count):
+        for _ in range(count):
             decision = DecisionFactory(
                 council=ashdale, outcome=Outcome.UPHELD, decided=D(2023, 6, 1), public_report=True
             )
