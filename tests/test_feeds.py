@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import User
 
 from councils import dataversion
-from councils.models import Decision, Outcome, RecommendationKind
+from councils.models import Decision, Outcome, RecommendationKind, _three_months_before
 from letters import rendering
 from letters.generation import generate_letters
 from tests.factories import (
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 ATOM = "{http://www.w3.org/2005/Atom}"
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def at(day: datetime.date):
@@ -192,3 +193,12 @@ def test_feed_query_ceilings_hold_at_ten_times_the_data(
         add_data(30)
         with django_assert_max_num_queries(ceiling):
             assert client.get(url).status_code == 200
+
+
+def test_public_from_is_the_first_day_published_includes_the_decision():
+    """Every day of a leap year and the next: the feed's date agrees with the delay rule."""
+    day = D(2023, 3, 1)
+    while day < D(2025, 3, 1):
+        first = Decision(decided=day).public_from
+        assert _three_months_before(first) >= day > _three_months_before(first - ONE_DAY), day
+        day += ONE_DAY
