@@ -302,7 +302,8 @@ class TestCsrf:
             if getattr(view, "csrf_exempt", False)
         }
         assert exempt and all(
-            name.startswith(("councils.api.", "councils.data_views.")) for name in exempt
+            name.startswith(("councils.api.", "councils.data_views.", "councils.datapackage."))
+            for name in exempt
         ), exempt
 
     @pytest.mark.parametrize(
