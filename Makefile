@@ -35,7 +35,7 @@ migrate: install
 	$(PY) manage.py migrate --no-input
 
 councils: migrate
-	@echo "==> Loading the council register and building the map (first time: about 20 s)"
+	@echo "==> Loading the council register, and building the map the first time (about 10 s)"
 	$(PY) manage.py load_councils
 	@test -f var/geography/lower_tier.geojson || $(PY) manage.py build_boundaries
 
