@@ -22,6 +22,7 @@ check-python:
 	  { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml | check-python
+	@echo "==> Installing the Python packages into $(VENV) (first time: a minute or two)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -30,18 +31,21 @@ $(VENV)/.installed: pyproject.toml | check-python
 install: $(VENV)/.installed
 
 migrate: install
+	@echo "==> Creating or updating the database"
 	$(PY) manage.py migrate --no-input
 
 councils: migrate
+	@echo "==> Loading the council register, and building the map the first time (about 10 s)"
 	$(PY) manage.py load_councils
 	@test -f var/geography/lower_tier.geojson || $(PY) manage.py build_boundaries
 
 # Seeds demo data only when the database has no decisions yet (never over real data).
 demo: councils
+	@echo "==> Demo data, if the database has no decisions (first time: about a minute)"
 	$(PY) manage.py seed_demo --if-empty
 
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "==> Serving on http://$(HOST):$(PORT)/ (another port: make run PORT=8001)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-like: DEBUG off, settings from .env / the environment, static files collected for

@@ -454,6 +454,20 @@ class Decision(models.Model):
     def outcome_group(self) -> OutcomeGroup | None:
         return OUTCOME_GROUPS.get(self.outcome)
 
+    @property
+    def public_from(self) -> datetime.date | None:
+        """The first day `DecisionQuerySet.published()` includes it (its year aside)."""
+        if self.decided is None:
+            return None
+        year, month_index = divmod(self.decided.year * 12 + self.decided.month - 1 + 3, 12)
+        month = month_index + 1
+        if self.decided.day <= calendar.monthrange(year, month)[1]:
+            return datetime.date(year, month, self.decided.day)
+        # 30 November: three months before 28 February is 28 November, so 1 March is the day.
+        return datetime.date(year, month, 1) + datetime.timedelta(
+            days=calendar.monthrange(year, month)[1]
+        )
+
 
 class RecommendationKind(models.TextChoices):
     REMEDY = "Remedy"

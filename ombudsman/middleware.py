@@ -143,7 +143,10 @@ class ImportUploadLimitMiddleware:
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """CONTENT_SECURITY_POLICY everywhere; under /admin/ ADMIN_CONTENT_SECURITY_POLICY_UPDATE
-    is added to it (Django's change list and the import preview use inline styles)."""
+    is added to it (Django's change list and the import preview use inline styles).
+
+    Under /embed/ (councils.pages.embed) EMBED_CONTENT_SECURITY_POLICY_REPLACE lets any site frame
+    the page, and X-Frame-Options is left off: those URLs only, never a page with a form."""
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponse, report_only: bool = False
@@ -151,7 +154,21 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         if parts.update is None and request.path.startswith(_admin_prefix()):
             parts.update = settings.ADMIN_CONTENT_SECURITY_POLICY_UPDATE
+        if parts.replace is None and _is_embed(request):
+            parts.replace = settings.EMBED_CONTENT_SECURITY_POLICY_REPLACE
         return parts
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _is_embed(request):  # read by XFrameOptionsMiddleware, which runs after this
+            response.xframe_options_exempt = True
+        return super().process_response(request, response)
+
+
+EMBED_PREFIX = "/embed/"  # councils/urls.py: the embeddable council cards
+
+
+def _is_embed(request: HttpRequest) -> bool:
+    return request.path.startswith(EMBED_PREFIX)
 
 
 # Sign-in throttling. Counters live in the default cache: Redis, shared by every worker and app

@@ -216,6 +216,9 @@ ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {
     ],
 }
 
+# Under /embed/ only (the council card other sites may frame; councils.pages.embed).
+EMBED_CONTENT_SECURITY_POLICY_REPLACE = {"frame-ancestors": ["*"]}
+
 # Sign-in (admin and officers): LOGIN_FAILURE_LIMIT failures for one username from one address
 # within LOGIN_FAILURE_WINDOW seconds lock that pair out for LOGIN_LOCKOUT_SECONDS.
 AUTHENTICATION_BACKENDS = ["ombudsman.middleware.ThrottledModelBackend"]

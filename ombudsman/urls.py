@@ -5,6 +5,7 @@ from django.urls import include, path
 from councils.caching import cache_public_page
 from councils.pages import sitemaps as council_sitemaps
 from letters.sitemaps import PublishedLetters
+from ombudsman.feeds import CouncilFeed, SiteFeed
 from ombudsman.health import healthz
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/", include("councils.opendata.api_urls")),
     path("data/", include("councils.opendata.urls")),
     path("letters/", include("letters.urls")),
+    path("feeds/site.atom", cache_public_page(SiteFeed()), name="site-feed"),
+    path("feeds/councils/<str:slug>.atom", cache_public_page(CouncilFeed()), name="council-feed"),
     path(
         "sitemap.xml",
         cache_public_page(sitemap, params=("p",)),  # p: the framework's page number

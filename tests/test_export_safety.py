@@ -57,6 +57,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_TYPES = ("application/json", "text/yaml")
 # Values for the parts of a /data/ URL; a new part needs a value here.
 URL_PARTS = {"year": ["2023-24"], "slug": ["ashdale"]}
+# Descriptions of the files rather than files of values (tests/test_datapackage.py).
+DESCRIPTORS = {"year-datapackage"}
 
 EXPORT_ADMINS = {
     f"{model._meta.app_label}_{model._meta.model_name}": model_admin
@@ -75,6 +77,8 @@ def data_urls() -> list[str]:
     urls = []
     for pattern in data.url_patterns:
         assert isinstance(pattern, URLPattern), f"{pattern}: walk nested URL patterns too"
+        if pattern.name in DESCRIPTORS:
+            continue
         regex = pattern.pattern.regex
         parts = {name: _part_values(regex, name) for name in regex.groupindex}
         for values in itertools.product(*parts.values()):

@@ -96,6 +96,12 @@ def _xlsx(columns: Sequence[Column], rows: Iterable[Row], title: str) -> bytes:
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Value) -> object:
+    if value is None:
+        # An empty cell, written because it has a format (openpyxl leaves out unformatted
+        # ones): a row ending in "no figure" keeps every column for tools that check each row.
+        cell = WriteOnlyCell(sheet, None)
+        cell.number_format = "@"
+        return cell
     if isinstance(value, Decimal):
         cell = WriteOnlyCell(sheet, value)
         cell.number_format = "0." + "0" * -value.as_tuple().exponent

@@ -4,7 +4,7 @@ gets the views' plain-text 404; the format is one of csv, xlsx or json."""
 from django.urls import path, re_path
 
 from councils.caching import cache_public_page
-from councils.opendata import views
+from councils.opendata import datapackage, views
 
 app_name = "opendata"
 
@@ -26,6 +26,11 @@ urlpatterns = [
         rf"^(?P<year>[^/]+)/revisions\.{FORMAT}$",
         cache_public_page(views.year_revisions_file),
         name="year-revisions",
+    ),
+    re_path(
+        r"^(?P<year>[^/]+)/datapackage\.json$",
+        cache_public_page(datapackage.year_package),
+        name="year-datapackage",
     ),
     re_path(
         rf"^councils/(?P<slug>[^/]+)/statistics\.{FORMAT}$",

@@ -143,7 +143,7 @@ def find_year(years: Sequence[ReportingYear], label: str) -> ReportingYear | Non
     return next((year for year in years if year.label == label), None)
 
 
-def _not_found(message: str) -> HttpResponse:
+def not_found(message: str) -> HttpResponse:
     return HttpResponseNotFound(message + "\n", content_type="text/plain; charset=utf-8")
 
 
@@ -167,7 +167,7 @@ def _year_file(public_years, year: str, fmt: str, name: str, columns, rows_for) 
     """A public year's file, `rows_for(reporting_year)` in `columns`, or a plain-text 404."""
     reporting_year = find_year(public_years, year)
     if reporting_year is None:
-        return _not_found(f"There are no published figures for the year {year!r}.")
+        return not_found(f"There are no published figures for the year {year!r}.")
     return download(fmt, columns, rows_for(reporting_year), f"{name}-{year}")
 
 
@@ -207,7 +207,7 @@ def council_statistics_file(
 ) -> HttpResponse:
     council = find_council(slug)
     if council is None:
-        return _not_found(f"There is no council {slug!r}.")
+        return not_found(f"There is no council {slug!r}.")
     rows = council_rows(council.pk, computed.statistics(request, public_years).values())
     return download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
 
@@ -218,6 +218,6 @@ def council_decisions_file(
 ) -> HttpResponse:
     council = find_council(slug)
     if council is None:
-        return _not_found(f"There is no council {slug!r}.")
+        return not_found(f"There is no council {slug!r}.")
     rows = decision_rows(council, public_years)
     return download(fmt, DECISION_COLUMNS, rows, f"{council.slug}-decisions")

@@ -28,7 +28,7 @@ from councils.models import (
     Recommendation,
     ReportingYear,
 )
-from councils.pages import tables, trend
+from councils.pages import share, tables, trend
 from councils.pages.wording import sentences
 from councils.statistics import (
     CouncilRef,
@@ -232,8 +232,13 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
         timezone.localdate(),
     )
     body = computed.remember(request, key, lambda: _council_body(request, council, choice))
+    summary = choice.year and share.council_summary(
+        computed.year_statistics(request, choice.year), council
+    )
     response = render(
-        request, "councils/council.html", {"council": council, "choice": choice, "body": body}
+        request,
+        "councils/council.html",
+        {"council": council, "choice": choice, "body": body, "summary": summary},
     )
     if choice.preview:  # figures the public may not see yet: kept by no cache on the way
         patch_cache_control(response, private=True, no_store=True)
