@@ -12,11 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from councils.dataversion import VersionedModel, VersionedQuerySet
+
 YEAR_LABEL_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 year_label_shape = RegexValidator(YEAR_LABEL_PATTERN, "Use a reporting year like 2023-24.")
 
-
-class CouncilType(models.Model):
+class CouncilType(VersionedModel):
     # The slugs of the five rows, for code with rules about one type (only districts have a
     # county). Never added to or deleted: the GSS code prefixes are fixed by ONS.
     COUNTY = "county"
@@ -65,7 +66,7 @@ class CouncilType(models.Model):
         return rule
 
 
-class CategoryQuerySet(models.QuerySet):
+class CategoryQuerySet(VersionedQuerySet):
     def used_in(self, label: str):
         """Categories the Ombudsman used in the reporting year `label` (e.g. 2023-24)."""
         return self.filter(Q(last_year="") | Q(last_year__gte=label), first_year__lte=label)
@@ -80,7 +81,7 @@ class CategoryQuerySet(models.QuerySet):
         return found
 
 
-class Category(models.Model):
+class Category(VersionedModel):
     """A service category of complaints, e.g. Housing."""
 
     # The names migration 0005 gave the nine categories; staff may have renamed them since, so
@@ -165,7 +166,7 @@ class Category(models.Model):
             raise ValidationError({"name": "This is another category's former name."})
 
 
-class CategoryFormerName(models.Model):
+class CategoryFormerName(VersionedModel):
     """A name a category had in earlier years' files, still accepted by the import."""
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="former_names")

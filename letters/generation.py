@@ -18,7 +18,6 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from councils import dataversion
 from councils.models import Category, Council, Decision, Outcome, ReportingYear
 from councils.pages.wording import percent, sentences
 from councils.statistics import (
@@ -233,8 +232,6 @@ def generate_letters(
                 _generate(letter, template, council, figures, counts[council.pk], user)
         if progress:
             progress(index + 1, total)
-    if result.created or result.regenerated:
-        dataversion.bump()  # council pages list the letters: cached copies must refresh
     return result
 
 

@@ -136,3 +136,16 @@ def cache_from_url(url: str | None, *, key_prefix: str = "ombudsman") -> dict:
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+
+
+def git_commit(folder: Path) -> str:
+    """The commit checked out in `folder`, or "unknown" (not a git checkout, or no git)."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return found.stdout.strip() if found.returncode == 0 else "unknown"

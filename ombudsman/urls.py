@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from councils.caching import cache_public_page
+from councils.caching import public_page
 from councils.pages import sitemaps as council_sitemaps
 from letters.sitemaps import PublishedLetters
 from ombudsman.health import healthz
@@ -18,7 +18,7 @@ urlpatterns = [
     path("letters/", include("letters.urls")),
     path(
         "sitemap.xml",
-        cache_public_page(sitemap, params=("p",)),  # p: the framework's page number
+        public_page(sitemap, params=("p",)),  # p: the framework's page number
         {"sitemaps": {**council_sitemaps.SECTIONS, "letters": PublishedLetters}},
         name="sitemap",
     ),

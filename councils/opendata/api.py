@@ -16,11 +16,10 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import computed
+from councils import figures
 from councils.models import Council, CouncilType, ReportingYear
 from councils.opendata.published import (
     FIGURE_FIELDS,
@@ -33,7 +32,6 @@ from councils.opendata.published import (
     year_rows,
 )
 from councils.opendata.views import (
-    CACHE_SECONDS,
     FORMATS,
     PublicView,
     find_council,
@@ -58,9 +56,9 @@ def _json(data: object, status: int = 200) -> JsonResponse:
 
 
 def api_endpoint(view: PublicView) -> PublicView:
-    """Open-data caching and validators, and ApiError as a short JSON body."""
+    """The public years for the view, and ApiError as a short JSON body."""
 
-    @public_open_data()
+    @public_open_data
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
@@ -160,7 +158,7 @@ def council_detail(
                 for fmt in FORMATS
             },
             "statistics": council_rows(
-                council.pk, computed.statistics(request, public_years).values()
+                council.pk, figures.statistics(request, public_years).values()
             ),
         }
     )
@@ -176,7 +174,7 @@ def year_detail(request: HttpRequest, public_years: list[ReportingYear], year: s
     reporting_year = find_year(public_years, year)
     if reporting_year is None:
         raise ApiError(404, f"There are no published figures for the year {year!r}.")
-    stats = computed.year_statistics(request, reporting_year)
+    stats = figures.year_statistics(request, reporting_year)
     return _json(
         {
             "year": year_summary(reporting_year),
@@ -198,14 +196,12 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
 def schema(request: HttpRequest) -> HttpResponse:
     return _json(OPENAPI_SCHEMA)
 
 
 @csrf_exempt
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
 def docs(request: HttpRequest) -> HttpResponse:
     endpoints = [
         {"path": path, **operation["get"]} for path, operation in OPENAPI_SCHEMA["paths"].items()

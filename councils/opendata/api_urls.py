@@ -3,7 +3,7 @@ without the slash is first redirected by APPEND_SLASH."""
 
 from django.urls import path, re_path
 
-from councils.caching import cache_public_page
+from councils.caching import public_page
 from councils.opendata import api
 
 app_name = "api"
@@ -11,15 +11,15 @@ app_name = "api"
 # Computed answers are served from the shared page cache (keyed on the data version and the day),
 # so repeated requests do not recompute statistics; ETags still answer conditional requests.
 urlpatterns = [
-    path("", api.docs, name="docs"),
-    path("schema/", api.schema, name="schema"),
+    path("", public_page(api.docs), name="docs"),
+    path("schema/", public_page(api.schema), name="schema"),
     path(
         "councils/",
-        cache_public_page(api.council_list, params=("type", "q", "page_size", "page")),
+        public_page(api.council_list, params=("type", "q", "page_size", "page")),
         name="councils",
     ),
-    path("councils/<str:key>/", cache_public_page(api.council_detail), name="council"),
-    path("years/", cache_public_page(api.year_list), name="years"),
-    path("years/<str:year>/", cache_public_page(api.year_detail), name="year"),
+    path("councils/<str:key>/", public_page(api.council_detail), name="council"),
+    path("years/", public_page(api.year_list), name="years"),
+    path("years/<str:year>/", public_page(api.year_detail), name="year"),
     re_path(r"^.*/$", api.not_found),
 ]
