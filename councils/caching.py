@@ -139,7 +139,7 @@ def public_page(view: View, params: tuple[str, ...] = ()) -> View:
         return response
 
     public = require_safe(wrapped)
-    public.public_page_params = params  # read by PageLayerMiddleware, and the tests
+    public.query_params = params  # read by PageLayerMiddleware, and the tests
     return public
 
 
@@ -149,12 +149,15 @@ def _public_params(request: HttpRequest) -> tuple[str, ...] | None:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    return getattr(match.func, "public_page_params", None)
+    return getattr(match.func, "query_params", None)
 
 
 def _may_use_store(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
+        # A NUL is refused (ombudsman.request_input) once the view is resolved: not served here.
+        and "%00" not in request.META.get("QUERY_STRING", "")
+        and "\x00" not in request.path
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_LENGTH
     )

@@ -18,7 +18,7 @@ from django.middleware.csrf import get_token
 from councils import caching, dataversion
 from councils.caching import page_key, public_page, storable
 from councils.demo import clear_demo_data, seed_demo_data
-from councils.models import Council, CouncilType, Decision, ReportingYear
+from councils.models import CouncilType, Decision, ReportingYear
 from letters import rendering
 from letters.generation import generate_letters
 from letters.models import LetterTemplate, Officer

@@ -8,14 +8,17 @@ page at /api/.
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -197,7 +200,13 @@ def not_found(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_safe
 def schema(request: HttpRequest) -> HttpResponse:
-    return _json(OPENAPI_SCHEMA)
+    """The same for everyone until the next release: outside the page layer (no data version
+    to read), public with an ETag of the release, which the page layer answers with a 304."""
+    response = _json(OPENAPI_SCHEMA)
+    release = hashlib.sha256(settings.RELEASE.encode()).hexdigest()[:32]
+    response["ETag"] = f'W/"{release}"'
+    patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
+    return response
 
 
 @csrf_exempt

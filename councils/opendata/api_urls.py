@@ -12,7 +12,7 @@ app_name = "api"
 # so repeated requests do not recompute statistics; ETags still answer conditional requests.
 urlpatterns = [
     path("", public_page(api.docs), name="docs"),
-    path("schema/", public_page(api.schema), name="schema"),
+    path("schema/", api.schema, name="schema"),
     path(
         "councils/",
         public_page(api.council_list, params=("type", "q", "page_size", "page")),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db.models import Value
+from django.utils.functional import SimpleLazyObject
 
 from councils.models import Decision, Population
 
@@ -15,5 +16,5 @@ def demo_data_loaded() -> bool:
 
 
 def site(request):
-    # A callable: the template asks (one query) only where it shows the banner.
-    return {"demo_data_loaded": demo_data_loaded, "site_name": settings.SITE_NAME}
+    # Lazy: asked (one query) only by a page that shows the banner, once however often it looks.
+    return {"demo_data_loaded": SimpleLazyObject(demo_data_loaded), "site_name": settings.SITE_NAME}
