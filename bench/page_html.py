@@ -89,7 +89,7 @@ def render(folder: Path, project: Path) -> None:
     from django.test import Client
 
     folder.mkdir(parents=True, exist_ok=True)
-    client = Client()
+    client = Client(HTTP_HOST="localhost")  # in ALLOWED_HOSTS when DEBUG is on
     for url in page_urls():
         response = client.get(url)
         body = response.content.decode()
