@@ -300,4 +300,3 @@ class PageLayerMiddleware:
         if etag and public and response.status_code == 200 and _matches(request, etag):
             return _not_modified(etag)
         return self.gzip.process_response(request, response)
-

@@ -17,6 +17,7 @@ from councils.dataversion import VersionedModel, VersionedQuerySet
 YEAR_LABEL_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 year_label_shape = RegexValidator(YEAR_LABEL_PATTERN, "Use a reporting year like 2023-24.")
 
+
 class CouncilType(VersionedModel):
     # The slugs of the five rows, for code with rules about one type (only districts have a
     # county). Never added to or deleted: the GSS code prefixes are fixed by ONS.
