@@ -72,10 +72,10 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> dict:
     """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry.
 
-    PostgreSQL connections are persistent: each worker keeps its connection for `conn_max_age`
-    seconds (a `?conn_max_age=N` in the URL wins; 0 closes it after every request) and checks it
-    is still alive before reusing it, so a restarted database costs one failed check, not an
-    error page. Other query options (`sslmode=require`, ...) are passed to psycopg.
+    Connections are persistent: each worker keeps its connection for `conn_max_age` seconds
+    (0 closes it after every request). For PostgreSQL a `?conn_max_age=N` in the URL wins, and
+    the connection is checked before reuse, so a restarted database costs one failed check, not
+    an error page. Other query options (`sslmode=require`, ...) are passed to psycopg.
     """
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
@@ -86,7 +86,13 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
             name = path[1:]
         else:
             name = str(base_dir / path.lstrip("/")) if path.strip("/") else ":memory:"
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": options}
+        # Kept open too: opening an SQLite connection costs more than a cached page's one query.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "CONN_MAX_AGE": conn_max_age,
+            "OPTIONS": options,
+        }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
