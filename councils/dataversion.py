@@ -57,8 +57,8 @@ def for_request(request) -> int:
     return found
 
 
-def bump() -> int:
-    """Increase the data version by one and return it (one query; two the very first time)."""
+def bump() -> None:
+    """Increase the data version by one (one query; two the very first time)."""
     table = connection.ops.quote_name(_TABLE)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET version = version + 1 WHERE id = %s", [_ROW])
@@ -66,7 +66,6 @@ def bump() -> int:
             # The first bump ever. Two processes racing here: one insert fails, its transaction
             # with it, and the caller retries as for any other conflicting write.
             cursor.execute(f"INSERT INTO {table} (id, version) VALUES (%s, 1)", [_ROW])
-    return current()
 
 
 class VersionedQuerySet(models.QuerySet):
