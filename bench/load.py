@@ -239,7 +239,9 @@ def targets(base: str) -> dict[str, str]:
     }
 
 
-def wrk_command(base: str, path: str, concurrency: int, seconds: int) -> list[str]:
+def wrk_command(
+    base: str, path: str, concurrency: int, seconds: int, headers: dict[str, str] | None = None
+) -> list[str]:
     return [
         "wrk",
         f"-t{min(concurrency, 2)}",
@@ -247,6 +249,7 @@ def wrk_command(base: str, path: str, concurrency: int, seconds: int) -> list[st
         f"-d{seconds}s",
         f"--timeout={WRK_TIMEOUT}",
         "--latency",
+        *(f"-H{name}: {value}" for name, value in (headers or {}).items()),
         "-s",
         str(LUA),
         base + path,
@@ -269,8 +272,15 @@ def parse_wrk(name: str, concurrency: int, output: str) -> Run:
     )
 
 
-def wrk(base: str, name: str, path: str, concurrency: int, seconds: int) -> Run:
-    command = wrk_command(base, path, concurrency, seconds)
+def wrk(
+    base: str,
+    name: str,
+    path: str,
+    concurrency: int,
+    seconds: int,
+    headers: dict[str, str] | None = None,
+) -> Run:
+    command = wrk_command(base, path, concurrency, seconds, headers)
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if result.returncode:
         raise SystemExit(f"wrk failed: {result.stderr}")

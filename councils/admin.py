@@ -14,7 +14,7 @@ from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from councils import dataversion, revisions
+from councils import revisions
 from councils.groups import CategoryFormerName
 from councils.imports.admin import ImportFlows
 from councils.imports.files import FORMATS, ImportFileError, check_upload, unreadable
@@ -201,30 +201,7 @@ def _ask_reason(response, queryset, refused):
         context["revision_refused"] = refused
 
 
-class BumpsDataVersion:
-    """Staff edits change what the public sees: each one bumps the data version with it.
-
-    The admin saves an object, its inlines and its many-to-many links in one transaction, and
-    the bump joins it, so cached pages (keyed on the version) never outlive the edit. Imports
-    bump for themselves (`councils.imports.resources`).
-    """
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        dataversion.bump()
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            dataversion.bump()
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            dataversion.bump()
-
-
-class DataAdmin(RecordsRevisions, BumpsDataVersion, ImportFlows, ImportExportModelAdmin):
+class DataAdmin(RecordsRevisions, ImportFlows, ImportExportModelAdmin):
     """Import (preview, then confirm) and export of one of the four import files."""
 
     formats = FORMATS
@@ -314,7 +291,7 @@ class CouncilAdmin(DataAdmin):
 
 
 @admin.register(ReportingYear)
-class ReportingYearAdmin(BumpsDataVersion, admin.ModelAdmin):
+class ReportingYearAdmin(admin.ModelAdmin):
     list_display = ["label", "start", "end", "published_on"]
     readonly_fields = ["start", "end"]
 
@@ -357,7 +334,7 @@ class RecommendationAdmin(DataAdmin):
 
 
 @admin.register(CouncilType)
-class CouncilTypeAdmin(BumpsDataVersion, admin.ModelAdmin):
+class CouncilTypeAdmin(admin.ModelAdmin):
     """The five comparison groups: staff edit the wording; the slugs (in URLs and downloads) and
     the GSS code prefixes (fixed by ONS, and checked by a database constraint) stay."""
 
@@ -381,7 +358,7 @@ class CategoryFormerNameInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(BumpsDataVersion, admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "first_year", "last_year", "display_order"]
     list_editable = ["display_order"]
     search_fields = ["name", "former_names__name"]

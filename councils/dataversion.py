@@ -1,86 +1,122 @@
-"""A number that goes up whenever published data changes: use it in ETags and cache keys.
+"""The data version: one number that goes up with every write to what the public sees.
 
-`state()` reads the single `DataVersion` row on every call: one primary-key query, and right in
-every process at once (a per-process cache such as LocMemCache would miss another worker's bump).
-`bump()` runs inside the caller's transaction, so a rolled-back change never bumps it, and a
-reader that sees the new number also sees the data that came with it.
+It is the only invalidation key of the site's two caches: the HTTP/page layer
+(`councils.caching`) and the memo of a year's figures (`councils.figures`). Nothing else is ever
+invalidated, so every write path moves it, and all of them do so through this module:
 
-Every path that changes what the public sees bumps it: imports (`councils.imports.resources`), staff
-edits in the admin (`councils.admin`), `publish_year`, `load_councils` and `seed_demo`.
+- `VersionedModel`: a model's `save()` and `delete()` bump;
+- `VersionedQuerySet`: a QuerySet's `update()`, `delete()`, `bulk_create()` and `bulk_update()`
+  bump (related managers are built from it, so `council.decisions.all().delete()` does too);
+- many-to-many `add()`, `remove()`, `set()` and `clear()` bump (`m2m_changed`, below);
+- the few writes in raw SQL (the import engine's set-based UPDATE) call `bump()` themselves.
+
+Every model of `councils` and `letters` is versioned except those in `UNVERSIONED`, which no
+public page or download shows; `tests/test_invalidation.py` enumerates them all and fails on a
+model, or a write path, that does not move the version.
+
+A bump runs in the caller's transaction: a rolled-back change never bumps it, and a reader that
+sees the new number also sees the data that came with it. A bulk write bumps once, not per row.
 """
 
-import datetime
-from typing import NamedTuple
+from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-
-from councils.models import DataVersion
+from django.db import connection, models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 
 _ROW = 1
-# Before the first bump: older than anything the site ever served.
-NEVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-_SECOND = datetime.timedelta(seconds=1)
+_TABLE = "councils_dataversion"  # councils.models.DataVersion; raw SQL, see state()
 
-
-class State(NamedTuple):
-    version: int  # 0 before the first bump
-    changed_at: datetime.datetime  # when it last went up; NEVER before the first bump
-
-
-def state() -> State:
-    """The data version and when it last changed, in one primary-key query.
-
-    Raw SQL: every request reads this, and building the ORM query costs ten times the query
-    itself (about 180 µs against 18 µs on SQLite).
-    """
-    table = connection.ops.quote_name(DataVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version, changed_at FROM {table} WHERE id = %s", [_ROW])
-        row = cursor.fetchone()
-    if row is None:
-        return State(0, NEVER)
-    version, changed = row
-    if isinstance(changed, str):  # SQLite keeps UTC text; PostgreSQL gives an aware datetime
-        changed = parse_datetime(changed)
-    if timezone.is_naive(changed):
-        changed = timezone.make_aware(changed, datetime.UTC)
-    return State(version, changed)
-
-
-def for_request(request) -> State:
-    """The data version as this request first read it: every part of one page agrees on it."""
-    found = getattr(request, "data_state", None)
-    if found is None:
-        found = request.data_state = state()
-    return found
+# Models no public page, download or letter shows (bookkeeping and accounts), by label.
+UNVERSIONED = {
+    "councils.DataVersion": "the version itself",
+    "councils.ImportRecord": "the import history, seen only by staff in the admin",
+    "letters.LetterSending": "the log of letters e-mailed to councils, staff only",
+    "letters.Officer": "which council an officer account belongs to",
+}
 
 
 def current() -> int:
-    """The data version now; 0 before the first bump."""
-    return state().version
+    """The data version now (0 before the first bump), in one primary-key query.
 
-
-def bump() -> int:
-    """Increase the data version by one, note the time, and return the new version.
-
-    The time moves on by at least a whole second from the previous one, so that an HTTP
-    Last-Modified (whole seconds) made from it changes with every version, even two bumps in
-    the same second.
+    Raw SQL: every public request reads this, and building the ORM query costs ten times the
+    query itself (about 180 µs against 18 µs on SQLite).
     """
-    with transaction.atomic():
-        rows = DataVersion.objects.select_for_update().filter(pk=_ROW)
-        previous = rows.values_list("changed_at", flat=True).first()
-        now = timezone.now()
-        if previous is None:
-            try:
-                with transaction.atomic():
-                    DataVersion.objects.create(pk=_ROW, version=1, changed_at=now)
-                return 1
-            except IntegrityError:  # another process created the row first: count on top of it
-                previous = rows.values_list("changed_at", flat=True).get()
-        changed = max(now, previous.replace(microsecond=0) + _SECOND)
-        DataVersion.objects.filter(pk=_ROW).update(version=F("version") + 1, changed_at=changed)
-        return current()
+    table = connection.ops.quote_name(_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = %s", [_ROW])
+        row = cursor.fetchone()
+    return 0 if row is None else row[0]
+
+
+def for_request(request) -> int:
+    """The data version as this request first read it, so every part of one page agrees."""
+    found = getattr(request, "data_version", None)
+    if found is None:
+        found = request.data_version = current()
+    return found
+
+
+def bump() -> None:
+    """Increase the data version by one (one query; two the very first time)."""
+    table = connection.ops.quote_name(_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET version = version + 1 WHERE id = %s", [_ROW])
+        if cursor.rowcount == 0:
+            # The first bump ever. Two processes racing here: one insert fails, its transaction
+            # with it, and the caller retries as for any other conflicting write.
+            cursor.execute(f"INSERT INTO {table} (id, version) VALUES (%s, 1)", [_ROW])
+
+
+class VersionedQuerySet(models.QuerySet):
+    """A QuerySet whose set-based writes move the data version (once per call)."""
+
+    def update(self, **kwargs) -> int:
+        changed = super().update(**kwargs)
+        if changed:
+            bump()
+        return changed
+
+    def delete(self):
+        deleted = super().delete()
+        if deleted[0]:
+            bump()
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            bump()
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs) -> int:
+        changed = super().bulk_update(objs, *args, **kwargs)
+        if changed:
+            bump()
+        return changed
+
+
+class VersionedModel(models.Model):
+    """A model whose every save and delete moves the data version; its manager should be
+    (a subclass of) `VersionedQuerySet.as_manager()`."""
+
+    objects = VersionedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        bump()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        bump()
+        return deleted
+
+
+@receiver(m2m_changed, dispatch_uid="councils.dataversion.m2m_changed")
+def _links_changed(sender, instance, action, **kwargs) -> None:
+    """Many-to-many links (a council's successors, a revision's councils) moved."""
+    if action.startswith("post_") and isinstance(instance, VersionedModel):
+        bump()

@@ -12,11 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from councils.dataversion import VersionedModel, VersionedQuerySet
+
 YEAR_LABEL_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 year_label_shape = RegexValidator(YEAR_LABEL_PATTERN, "Use a reporting year like 2023-24.")
 
 
-class CouncilType(models.Model):
+class CouncilType(VersionedModel):
     # The slugs of the five rows, for code with rules about one type (only districts have a
     # county). Never added to or deleted: the GSS code prefixes are fixed by ONS.
     COUNTY = "county"
@@ -65,7 +67,7 @@ class CouncilType(models.Model):
         return rule
 
 
-class CategoryQuerySet(models.QuerySet):
+class CategoryQuerySet(VersionedQuerySet):
     def by_any_name(self) -> dict[str, "Category"]:
         """Every current and former name -> its category (two queries: imports, the demo)."""
         found: dict[str, Category] = {}
@@ -76,7 +78,7 @@ class CategoryQuerySet(models.QuerySet):
         return found
 
 
-class Category(models.Model):
+class Category(VersionedModel):
     """A service category of complaints, e.g. Housing."""
 
     # The names migration 0005 gave the nine categories; staff may have renamed them since, so
@@ -161,7 +163,7 @@ class Category(models.Model):
             raise ValidationError({"name": "This is another category's former name."})
 
 
-class CategoryFormerName(models.Model):
+class CategoryFormerName(VersionedModel):
     """A name a category had in earlier years' files, still accepted by the import."""
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="former_names")

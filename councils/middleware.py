@@ -1,8 +1,8 @@
 """A database that cannot be reached gives a plain "temporarily unavailable" page (503).
 
-`DatabaseUnavailableMiddleware` does it for every view once it is listed in MIDDLEWARE; the
-public pages get the same answer from `councils.caching.cache_public_page` either way. Anything
-else that goes wrong gets the plain `500.html`.
+The one place that does: `DatabaseUnavailableMiddleware`, for every view. The page layer's fast
+path (`councils.caching`) steps aside when it cannot read the data version, so the view fails
+and lands here too. Anything else that goes wrong gets the plain `500.html`.
 """
 
 import logging

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 # Council types and categories live in their own module; imported from here like the rest.
+from councils.dataversion import VersionedModel, VersionedQuerySet
 from councils.groups import Category, CouncilType
 
 YEAR_LABEL_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -45,7 +46,7 @@ def reporting_year_start(day: datetime.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-class CouncilQuerySet(models.QuerySet):
+class CouncilQuerySet(VersionedQuerySet):
     def current(self):
         """The councils that exist today (317 in England)."""
         return self.filter(ceased_on__isnull=True)
@@ -62,7 +63,7 @@ class CouncilQuerySet(models.QuerySet):
         return self.filter(Q(code=code) | Q(previous_codes__code=code)).distinct()
 
 
-class Council(models.Model):
+class Council(VersionedModel):
     code = models.CharField("GSS code", max_length=9, unique=True)
     name = models.CharField("area name", max_length=100)
     official_name = models.CharField(
@@ -124,7 +125,7 @@ class Council(models.Model):
         return f"/councils/{self.slug}/"
 
 
-class PreviousCode(models.Model):
+class PreviousCode(VersionedModel):
     """A GSS code a council used before (e.g. Sheffield E08000019 before E08000039)."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="previous_codes")
@@ -161,7 +162,7 @@ def published_by(day: datetime.date, year: str = "") -> Q:
     return Q(**{f"{year}published_on__isnull": False, f"{year}published_on__lte": day})
 
 
-class ReportingYearQuerySet(models.QuerySet):
+class ReportingYearQuerySet(VersionedQuerySet):
     def public(self, today: datetime.date | None = None):
         """Years whose figures the public may see: a publication date that has arrived."""
         return self.filter(published_by(today or timezone.localdate()))
@@ -181,7 +182,7 @@ class ReportingYearQuerySet(models.QuerySet):
         return self.filter(label=label)
 
 
-class ReportingYear(models.Model):
+class ReportingYear(VersionedModel):
     """A financial year, 1 April to 31 March, labelled `2023-24`."""
 
     # The first year the site publishes: the Ombudsman's annual review letters and council
@@ -270,7 +271,7 @@ class ReportingYear(models.Model):
         self.start, self.end = start, end
 
 
-class Population(models.Model):
+class Population(VersionedModel):
     """Residents of a council in a reporting year (ONS mid-year estimate)."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="populations")
@@ -340,7 +341,7 @@ def dated_in(field: str, *years: ReportingYear) -> Q:
     )
 
 
-class DecisionQuerySet(models.QuerySet):
+class DecisionQuerySet(VersionedQuerySet):
     # Each takes one year or several (the statistics read every year in one query).
 
     def received_in(self, *years: ReportingYear):
@@ -383,7 +384,7 @@ def _three_months_before(day: datetime.date) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-class Decision(models.Model):
+class Decision(VersionedModel):
     """One complaint to the Ombudsman about a council, and what was decided."""
 
     reference = models.CharField(max_length=20, unique=True, help_text="e.g. 23 001 234")
@@ -474,12 +475,12 @@ class RecommendationKind(models.TextChoices):
     SERVICE_IMPROVEMENT = "Service improvement"
 
 
-class RecommendationQuerySet(models.QuerySet):
+class RecommendationQuerySet(VersionedQuerySet):
     def service_improvements(self):
         return self.filter(kind=RecommendationKind.SERVICE_IMPROVEMENT)
 
 
-class Recommendation(models.Model):
+class Recommendation(VersionedModel):
     """What the council was asked to do on a decision."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="recommendations")
@@ -546,12 +547,9 @@ class ImportRecord(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row whose number goes up whenever imported data changes (see councils.dataversion)."""
+    """One row whose number goes up with every change to public data (councils.dataversion)."""
 
     version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(
-        default=timezone.now, help_text="When the version last went up (Last-Modified)."
-    )
 
     def __str__(self):
         return f"data version {self.version}"

@@ -11,10 +11,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from councils.dataversion import VersionedModel, VersionedQuerySet
 from councils.models import Council, ReportingYear
 
 
-class RevisionQuerySet(models.QuerySet):
+class RevisionQuerySet(VersionedQuerySet):
     def public(self, today: datetime.date | None = None):
         """Revisions of published years only: an embargoed year has no public history."""
         return self.filter(year__in=ReportingYear.objects.public(today))
@@ -26,7 +27,7 @@ class RevisionQuerySet(models.QuerySet):
         return self.filter(recorded_at__gt=moment)
 
 
-class Revision(models.Model):
+class Revision(VersionedModel):
     """Published figures of a public year changed: when, why, which councils, and by whom."""
 
     year = models.ForeignKey(ReportingYear, on_delete=models.PROTECT, related_name="revisions")
@@ -60,7 +61,7 @@ class Revision(models.Model):
         return f"{self.year} revised on {self.revised_on:%d %B %Y}"
 
 
-class RevisedCouncil(models.Model):
+class RevisedCouncil(VersionedModel):
     """A council whose published figures a revision changed."""
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="revised")

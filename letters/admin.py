@@ -19,7 +19,6 @@ from django.utils.html import format_html, format_html_join
 from import_export import fields
 from import_export.admin import ExportMixin
 
-from councils.admin import BumpsDataVersion
 from councils.models import Council
 from councils.opendata.exports import SafeResource
 from letters.generation import GenerationResult, generate_letters, regenerate_letters
@@ -80,7 +79,7 @@ class LetterTemplateForm(forms.ModelForm):
 
 
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(BumpsDataVersion, admin.ModelAdmin):
+class LetterTemplateAdmin(admin.ModelAdmin):
     form = LetterTemplateForm
     list_display = ["year", "letter_date", "publication_date", "signatory_name", "letter_count"]
     list_select_related = ["year"]
@@ -213,7 +212,7 @@ class LetterResource(SafeResource):
 
 
 @admin.register(Letter)
-class LetterAdmin(BumpsDataVersion, ExportMixin, admin.ModelAdmin):
+class LetterAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [LetterResource]
     form = LetterForm
     list_display = [

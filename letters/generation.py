@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from councils import dataversion
 from councils.models import Council
 from councils.pages.wording import sentences
 from councils.statistics import (
@@ -199,8 +198,6 @@ def generate_letters(
                 _generate(letter, template, council, figures, counts[council.pk], user)
         if progress:
             progress(index + 1, total)
-    if result.created or result.regenerated:
-        dataversion.bump()  # council pages list the letters: cached copies must refresh
     return result
 
 

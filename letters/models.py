@@ -12,12 +12,13 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.urls import reverse
 
+from councils.dataversion import VersionedModel
 from councils.models import Council, ReportingYear
 from letters.logo import validate_logo
 from letters.placeholders import placeholder_help, validate_placeholders
 
 
-class LetterTemplate(models.Model):
+class LetterTemplate(VersionedModel):
     year = models.OneToOneField(
         ReportingYear, on_delete=models.CASCADE, related_name="letter_template"
     )
@@ -66,7 +67,7 @@ class LetterTemplate(models.Model):
         return [line.strip() for line in self.signatory_titles.splitlines() if line.strip()]
 
 
-class Letter(models.Model):
+class Letter(VersionedModel):
     template = models.ForeignKey(LetterTemplate, on_delete=models.CASCADE, related_name="letters")
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="letters")
     addressee_name = models.CharField(
@@ -128,7 +129,7 @@ class Letter(models.Model):
         return reverse("letters:pdf", args=[self.council.slug, self.template.year.label])
 
 
-class LetterVersion(models.Model):
+class LetterVersion(VersionedModel):
     """An earlier issue of a letter, kept whole when staff reissued it."""
 
     # What a version keeps of the letter it was: everything the letter's text comes from.

@@ -65,10 +65,10 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> dict:
     """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into a DATABASES entry.
 
-    PostgreSQL connections are persistent: each worker keeps its connection for `conn_max_age`
-    seconds (a `?conn_max_age=N` in the URL wins; 0 closes it after every request) and checks it
-    is still alive before reusing it, so a restarted database costs one failed check, not an
-    error page. Other query options (`sslmode=require`, ...) are passed to psycopg.
+    Connections are persistent: each worker keeps its connection for `conn_max_age` seconds
+    (0 closes it after every request). For PostgreSQL a `?conn_max_age=N` in the URL wins, and
+    the connection is checked before reuse, so a restarted database costs one failed check, not
+    an error page. Other query options (`sslmode=require`, ...) are passed to psycopg.
     """
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
@@ -79,7 +79,13 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
             name = path[1:]
         else:
             name = str(base_dir / path.lstrip("/")) if path.strip("/") else ":memory:"
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": options}
+        # Kept open too: opening an SQLite connection costs more than a cached page's one query.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "CONN_MAX_AGE": conn_max_age,
+            "OPTIONS": options,
+        }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
@@ -129,3 +135,16 @@ def cache_from_url(url: str | None, *, key_prefix: str = "ombudsman") -> dict:
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
+
+
+def git_commit(folder: Path) -> str:
+    """The commit checked out in `folder`, or "unknown" (not a git checkout, or no git)."""
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return found.stdout.strip() if found.returncode == 0 else "unknown"

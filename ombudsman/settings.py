@@ -17,6 +17,7 @@ from ombudsman.env import (
     env_int,
     env_list,
     env_str,
+    git_commit,
 )
 from ombudsman.logging import LOG_FORMATS, logging_config
 
@@ -65,9 +66,10 @@ MIDDLEWARE = [
     "ombudsman.request_input.RefuseImpossibleInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # HTML and JSON compressed on the wire (the map page's table is ~190 KB raw); Django's
-    # GZipMiddleware pads responses against BREACH. Static files come pre-compressed above.
-    "django.middleware.gzip.GZipMiddleware",
+    # Public pages from the page store (and 304s) before the session, CSRF, authentication and
+    # message middleware run; everything compressed on the wire (the map page is ~190 KB raw).
+    # Static files come pre-compressed above.
+    "councils.caching.PageLayerMiddleware",
     # Before CsrfViewMiddleware, the first to read a request's body.
     "ombudsman.middleware.ImportUploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -221,7 +223,7 @@ EMBED_CONTENT_SECURITY_POLICY_REPLACE = {"frame-ancestors": ["*"]}
 
 # Sign-in (admin and officers): LOGIN_FAILURE_LIMIT failures for one username from one address
 # within LOGIN_FAILURE_WINDOW seconds lock that pair out for LOGIN_LOCKOUT_SECONDS.
-AUTHENTICATION_BACKENDS = ["ombudsman.middleware.ThrottledModelBackend"]
+AUTHENTICATION_BACKENDS = ["ombudsman.signin.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
@@ -274,10 +276,13 @@ IMPORT_PREVIEW_DIR = Path(
 )
 IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 24 * 60 * 60, minimum=60)
 
-# Whole public pages are cached for anonymous visitors, keyed on the data version and the day
-# (councils.caching). 0 turns the cache off (bench/pages.py measures uncached pages that way).
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
-# Figures and tables each worker keeps per data version (councils.computed) are recomputed at
-# least this often, in case some change to the data ever forgets to bump the version.
-# 0 turns the memo off (bench/pages.py measures pages computed from scratch that way).
-COMPUTED_SECONDS = env_int("COMPUTED_SECONDS", 600, minimum=0)
+# The HTTP/page layer (councils.caching): how long a proxy or CDN in front may serve a public
+# page without asking again (s-maxage: also how long a page can outlive an import there), and a
+# browser (max-age; then it revalidates, a cheap 304). 0 also stops this server storing pages
+# (bench/pages.py measures pages rendered on every request that way).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
+PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 60, minimum=0)
+PAGE_CACHE_ALIAS = "default"
+# Part of every page's cache key and ETag, so a deploy never serves pages of the previous code:
+# set it to the release's version or commit; by default the code's git commit.
+RELEASE = env_str("RELEASE", "") or git_commit(BASE_DIR)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from councils.caching import cache_public_page
+from councils.caching import public_page
 from councils.pages import sitemaps as council_sitemaps
 from letters.sitemaps import PublishedLetters
 from ombudsman.feeds import CouncilFeed, SiteFeed
@@ -17,11 +17,11 @@ urlpatterns = [
     path("api/", include("councils.opendata.api_urls")),
     path("data/", include("councils.opendata.urls")),
     path("letters/", include("letters.urls")),
-    path("feeds/site.atom", cache_public_page(SiteFeed()), name="site-feed"),
-    path("feeds/councils/<str:slug>.atom", cache_public_page(CouncilFeed()), name="council-feed"),
+    path("feeds/site.atom", public_page(SiteFeed()), name="site-feed"),
+    path("feeds/councils/<str:slug>.atom", public_page(CouncilFeed()), name="council-feed"),
     path(
         "sitemap.xml",
-        cache_public_page(sitemap, params=("p",)),  # p: the framework's page number
+        public_page(sitemap, params=("p",)),  # p: the framework's page number
         {"sitemaps": {**council_sitemaps.SECTIONS, "letters": PublishedLetters}},
         name="sitemap",
     ),

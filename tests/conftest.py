@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from councils import computed
+from councils import figures
 from councils.models import CouncilType, Outcome
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
@@ -15,13 +15,13 @@ from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactor
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with empty caches: the shared one (demo banner, page cache) and the
-    figures each worker keeps per data version (tests roll back, so version numbers repeat)."""
+    """Each test starts with empty caches: the page store and the figures each worker keeps per
+    data version (tests roll back, so version numbers repeat)."""
     cache.clear()
-    computed.memo.clear()
+    figures.clear()
     yield
     cache.clear()
-    computed.memo.clear()
+    figures.clear()
 
 
 def restore_seeded_rows() -> None:

@@ -472,12 +472,12 @@ def test_unknown_usernames_are_throttled_too_and_case_does_not_matter(client, of
 @pytest.fixture
 def cache_down(settings):
     """Every cache call fails as with Redis down (nothing listens on port 1)."""
-    from ombudsman import middleware
+    from ombudsman import signin
 
     settings.CACHES = {"default": cache_from_url("redis://127.0.0.1:1/0")}
     yield
-    middleware._local_counters.clear()
-    middleware._shared_counters_down.clear()
+    signin._local_counters.clear()
+    signin._shared_counters_down.clear()
 
 
 @pytest.mark.django_db

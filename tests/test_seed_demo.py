@@ -4,7 +4,6 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -19,7 +18,6 @@ from councils.models import (
     RecommendationKind,
     ReportingYear,
 )
-from councils.pages.context_processors import DEMO_CACHE_KEY
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
 
 LABELS = ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]
@@ -214,15 +212,6 @@ def test_clear_removes_demo_rows_and_leaves_real_ones(councils):
     ]
     real_year.refresh_from_db()
     assert not real_year.demo and real_year.published_on is None
-
-
-def test_seeding_and_clearing_reset_the_demo_banner_cache(councils):
-    cache.set(DEMO_CACHE_KEY, False)
-    seed("--scale", "0.2")
-    assert cache.get(DEMO_CACHE_KEY) is None
-    cache.set(DEMO_CACHE_KEY, True)
-    seed("--clear")
-    assert cache.get(DEMO_CACHE_KEY) is None
 
 
 def test_years_option_limits_the_years(councils):

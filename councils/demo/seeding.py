@@ -4,12 +4,10 @@ import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from councils import dataversion
 from councils.demo.parameters import BATCH_SIZE, DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, DEFAULT_SEED
 from councils.demo.simulation import Generator
 from councils.models import (
@@ -24,7 +22,6 @@ from councils.models import (
     reporting_year_start,
     year_label,
 )
-from councils.pages.context_processors import DEMO_CACHE_KEY
 from councils.signals import demo_data_clearing
 
 
@@ -71,8 +68,6 @@ def clear_demo_data() -> dict[str, int]:
         populations, _ = Population.objects.filter(demo=True).delete()
         years = [year for year in ReportingYear.objects.filter(demo=True) if not _in_use(year)]
         ReportingYear.objects.filter(pk__in=[year.pk for year in years]).delete()
-        dataversion.bump()  # cached pages and the demo banner go with the data
-    cache.delete(DEMO_CACHE_KEY)
     return {
         "reporting years": len(years),
         "populations": populations,
@@ -146,8 +141,6 @@ def seed_demo_data(
             ],
             batch_size=BATCH_SIZE,
         )
-        dataversion.bump()
-    cache.delete(DEMO_CACHE_KEY)
     summary.decisions = len(generator.decisions)
     summary.recommendations = len(generator.recommendations)
     _count(generator.decisions, summary)

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
-from councils import dataversion
 from councils.geography import postcodes
 from councils.models import Council, CouncilType, PreviousCode
 
@@ -323,8 +322,6 @@ def load_councils(stdout: Writer | None = None) -> LoadSummary:
         Council.objects.current().values_list("type").annotate(n=Count("id")).order_by("type")
     )
     summary.former = Council.objects.former().count()
-    if summary.changed:
-        dataversion.bump()  # inside the load's transaction
     if stdout is not None:
         for line in summary.lines():
             stdout.write(line + "\n")

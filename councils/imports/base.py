@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from import_export.fields import Field
 from import_export.results import Result, RowResult
 
-from councils import dataversion, revisions
+from councils import revisions
 from councils.imports.cells import (
     DateCell,
     YearBook,
@@ -303,8 +303,6 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
             rejected=counts.rejected,
             problem="\n".join(result.file_problems),
         )
-        if applied and (counts.new or counts.updated):
-            dataversion.bump()
 
     # Export: the same columns (`SafeResource` keeps them safe to open in a spreadsheet).
 

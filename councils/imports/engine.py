@@ -33,7 +33,7 @@ from import_export.exceptions import ImportError as RowImportError
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
-from councils import revisions
+from councils import dataversion, revisions
 from councils.imports.files import Counts, RowProblem
 
 # Rows per chunk: large enough that the per-chunk queries and writes cost little, small enough
@@ -248,6 +248,7 @@ def update_rows(model: type[Model], instances: list[Model], names: list[str], us
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+    dataversion.bump()  # raw SQL: past VersionedQuerySet, which bumps for every other write
 
 
 def in_batches(values: Iterable, size: int = KEYS_PER_QUERY) -> Iterator[list]:

@@ -6,22 +6,24 @@ OpenAPI document from them, served at /api/schema/ and shown as the docs page at
 council's figures use the open-data column names (`councils.opendata.published`), so the files
 and the API never drift apart.
 
-Every operation is served behind the open-data validators (a 304 before anything is computed)
-and the shared page cache, GET and HEAD only, like the downloads (`urls()`).
+Every operation is served by the page layer (`councils.caching.public_page`: an ETag, a 304
+before anything is computed, the shared cache), GET and HEAD only, like the downloads (`urls()`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from typing import Annotated
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.cache import cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query
@@ -31,8 +33,8 @@ from ninja.renderers import JSONRenderer
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from councils import computed
-from councils.caching import cache_public_page
+from councils import figures
+from councils.caching import public_page
 from councils.models import Council, CouncilType, ReportingYear
 from councils.opendata import api_schemas as schemas
 from councils.opendata.published import (
@@ -43,9 +45,7 @@ from councils.opendata.published import (
     year_rows,
 )
 from councils.opendata.views import (
-    CACHE_SECONDS,
     FORMATS,
-    answer_open_data,
     find_council,
     find_year,
 )
@@ -94,13 +94,9 @@ _RESPONSES = {
         200: {
             "headers": {
                 "ETag": {"schema": {"type": "string"}, "description": "Changes with the data."},
-                "Last-Modified": {
-                    "schema": {"type": "string"},
-                    "description": "When the data changed.",
-                },
                 "Cache-Control": {
                     "schema": {"type": "string"},
-                    "description": f"public, max-age={CACHE_SECONDS}",
+                    "description": "public, with max-age (browsers) and s-maxage (proxies)",
                 },
             }
         },
@@ -280,7 +276,7 @@ def council_detail(
             for fmt in FORMATS
         },
         "statistics": council_rows(
-            council.pk, computed.statistics(request, request.public_years).values()
+            council.pk, figures.statistics(request, request.public_years).values()
         ),
     }
 
@@ -315,7 +311,7 @@ def year_detail(
     reporting_year = find_year(request.public_years, year)
     if reporting_year is None:
         raise HttpError(404, f"There are no published figures for the year {year!r}.")
-    stats = computed.year_statistics(request, reporting_year)
+    stats = figures.year_statistics(request, reporting_year)
     return {
         "year": year_summary(reporting_year),
         "councils": year_rows(stats),
@@ -329,19 +325,15 @@ def year_detail(
 
 def _behind_open_data(operation_view, parameters: tuple[str, ...]):
     """Ninja's view for a route, served as every open-data answer is: GET and HEAD only, from
-    the page cache, 304 while the client's copy is current; the operations find the public
-    years on the request."""
+    the page layer; the operations find the public years on the request."""
 
     @csrf_exempt
     @require_safe
     def endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        def respond(public_years: list[ReportingYear]) -> HttpResponse:
-            request.public_years = public_years
-            return operation_view(request, *args, **kwargs)
+        request.public_years = list(ReportingYear.objects.public())
+        return operation_view(request, *args, **kwargs)
 
-        return answer_open_data(request, respond)
-
-    return cache_public_page(endpoint, params=parameters)
+    return public_page(endpoint, params=parameters)
 
 
 def urls() -> list[URLPattern]:
@@ -372,14 +364,18 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
 def schema(request: HttpRequest) -> HttpResponse:
-    return api.create_response(request, openapi_schema(), status=200)
+    """The same for everyone until the next release: outside the page layer (no data version
+    to read), public with an ETag of the release, which the page layer answers with a 304."""
+    response = api.create_response(request, openapi_schema(), status=200)
+    release = hashlib.sha256(settings.RELEASE.encode()).hexdigest()[:32]
+    response["ETag"] = f'W/"{release}"'
+    patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
+    return response
 
 
 @csrf_exempt
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
 def docs(request: HttpRequest) -> HttpResponse:
     paths = openapi_schema()["paths"]
     endpoints = [{"path": route, **operation["get"]} for route, operation in paths.items()]

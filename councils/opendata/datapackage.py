@@ -131,7 +131,7 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
-@public_open_data()
+@public_open_data
 def year_package(request: HttpRequest, public_years: list[ReportingYear], year: str):
     reporting_year = find_year(public_years, year)
     if reporting_year is None:

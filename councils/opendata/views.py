@@ -2,28 +2,22 @@
 
 Open data is public years only, for everyone, staff included: an unpublished year does not exist
 here. Every response is validated by the data version and the public years alone, so a repeated
-request is answered 304 before any figure is computed. Every file is written by
+request is answered 304 before any figure is figures. Every file is written by
 `councils.opendata.exports.download`: a new download builds its rows and calls it.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import computed, dataversion, revisions
+from councils import figures, revisions
 from councils.models import Council, ReportingYear
 from councils.opendata.exports import download
 from councils.opendata.published import (
@@ -39,7 +33,6 @@ from councils.opendata.published import (
 )
 from councils.statistics import category_statistics
 
-CACHE_SECONDS = 300  # how long a CDN or browser may reuse a response without asking again
 FORMATS = ("csv", "xlsx", "json")
 
 COUNCIL_KEY_RE = re.compile(r"[-a-zA-Z0-9_]{1,100}")
@@ -48,82 +41,19 @@ CODE_RE = re.compile(r"[Ee]\d{8}")
 PublicView = Callable[..., HttpResponse]
 
 
-@dataclass(frozen=True)
-class PublicData:
-    """What every open-data response depends on, known without computing a figure."""
+def public_open_data(view: PublicView) -> PublicView:
+    """GET/HEAD only, no CSRF check (nothing here changes state); the view gets the public years.
 
-    years: list[ReportingYear]
-    etag: str
-    last_modified: datetime.datetime
-
-
-def public_data(request: HttpRequest, *, daily: bool) -> PublicData:
-    """The public years (one query) and validators for this URL.
-
-    `daily` responses (decisions become public three months after their date) also change
-    every day.
-    """
-    years = list(ReportingYear.objects.public())
-    version, changed_at = dataversion.for_request(request)
-    parts = [request.get_full_path(), str(version)]
-    # Everything shown of a year, so publishing one or editing its note changes the ETag.
-    parts += [f"{year.label}:{year.published_on}:{year.note}" for year in years]
-    moments = [changed_at, *(_midnight(year.published_on) for year in years)]
-    if daily:
-        today = timezone.localdate()
-        parts.append(today.isoformat())
-        moments.append(_midnight(today))
-    return PublicData(
-        years=years,
-        etag=quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]),
-        last_modified=max(moments),
-    )
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
-
-
-def public_open_data(*, daily: bool = False) -> Callable[[PublicView], PublicView]:
-    """GET/HEAD only; 304 when the client's copy is current; the view gets the public years.
-
-    Caching headers go on successful responses only, so a 404 never hands out an ETag. Nothing
-    here changes state, so CSRF checks are off and any other method gets 405, not 403.
+    Caching, ETags and 304s are the page layer's (`councils.caching.public_page`, in urls.py).
     """
 
-    def decorator(view: PublicView) -> PublicView:
-        @csrf_exempt
-        @require_safe
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            return answer_open_data(
-                request, lambda years: view(request, years, *args, **kwargs), daily=daily
-            )
+    @csrf_exempt
+    @require_safe
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return view(request, list(ReportingYear.objects.public()), *args, **kwargs)
 
-        return wrapped
-
-    return decorator
-
-
-def answer_open_data(
-    request: HttpRequest,
-    respond: Callable[[list[ReportingYear]], HttpResponse],
-    *,
-    daily: bool = False,
-) -> HttpResponse:
-    """304 when the client's copy is current, else `respond(public_years)`, with the validators
-    and Cache-Control on a successful answer."""
-    data = public_data(request, daily=daily)
-    response = get_conditional_response(
-        request, etag=data.etag, last_modified=int(data.last_modified.timestamp())
-    )
-    if response is None:
-        response = respond(data.years)
-    if response.status_code in (200, 304):
-        response.headers["ETag"] = data.etag
-        response.headers["Last-Modified"] = http_date(data.last_modified.timestamp())
-        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-    return response
+    return wrapped
 
 
 def find_council(key: str) -> Council | None:
@@ -147,7 +77,7 @@ def not_found(message: str) -> HttpResponse:
     return HttpResponseNotFound(message + "\n", content_type="text/plain; charset=utf-8")
 
 
-@public_open_data()
+@public_open_data
 def index(request: HttpRequest, public_years: list[ReportingYear]) -> HttpResponse:
     return render(
         request,
@@ -171,17 +101,17 @@ def _year_file(public_years, year: str, fmt: str, name: str, columns, rows_for) 
     return download(fmt, columns, rows_for(reporting_year), f"{name}-{year}")
 
 
-@public_open_data()
+@public_open_data
 def year_statistics_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
     def rows(reporting_year):
-        return year_rows(computed.year_statistics(request, reporting_year))
+        return year_rows(figures.year_statistics(request, reporting_year))
 
     return _year_file(public_years, year, fmt, "council-statistics", STATISTICS_COLUMNS, rows)
 
 
-@public_open_data()
+@public_open_data
 def year_categories_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
@@ -191,7 +121,7 @@ def year_categories_file(
     return _year_file(public_years, year, fmt, "categories", CATEGORY_COLUMNS, rows)
 
 
-@public_open_data()
+@public_open_data
 def year_revisions_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
@@ -201,18 +131,18 @@ def year_revisions_file(
     return _year_file(public_years, year, fmt, "revisions", REVISION_COLUMNS, rows)
 
 
-@public_open_data()
+@public_open_data
 def council_statistics_file(
     request: HttpRequest, public_years: list[ReportingYear], slug: str, fmt: str
 ) -> HttpResponse:
     council = find_council(slug)
     if council is None:
         return not_found(f"There is no council {slug!r}.")
-    rows = council_rows(council.pk, computed.statistics(request, public_years).values())
+    rows = council_rows(council.pk, figures.statistics(request, public_years).values())
     return download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
 
 
-@public_open_data(daily=True)
+@public_open_data
 def council_decisions_file(
     request: HttpRequest, public_years: list[ReportingYear], slug: str, fmt: str
 ) -> HttpResponse:

@@ -12,7 +12,7 @@ session, no CSRF token and no script, so it sets no cookie and is cached like ev
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 
-from councils import computed
+from councils import figures
 from councils.models import Council, ReportingYear
 from councils.pages import tables
 from councils.statistics import Figures, Statistic
@@ -37,9 +37,9 @@ def _public_year(council: Council, label: str | None) -> ReportingYear:
 def council_card(request: HttpRequest, slug: str, year: str | None = None):
     council = get_object_or_404(Council.objects.select_related("type"), slug=slug)
     reporting_year = _public_year(council, year)
-    stats = computed.year_statistics(request, reporting_year)
+    stats = figures.year_statistics(request, reporting_year)
     own = stats.for_council(council.pk)
-    figures = own.figures if own else Figures()
+    own_figures = own.figures if own else Figures()
     similar = stats.by_type.get(council.type_id, Figures())
     return render(
         request,
@@ -50,7 +50,7 @@ def council_card(request: HttpRequest, slug: str, year: str | None = None):
             "statistics": [
                 {
                     "statistic": statistic,
-                    "cell": tables.figure_cell(figures.get(statistic)),
+                    "cell": tables.figure_cell(own_figures.get(statistic)),
                     "similar": tables.figure_cell(similar.get(statistic)),
                 }
                 for statistic in CARD_STATISTICS

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from councils import dataversion
 from councils.models import ReportingYear, year_label
 
 
@@ -31,6 +30,5 @@ class Command(BaseCommand):
             reporting_year = ReportingYear.get_or_create_for_label(label)
             reporting_year.published_on = on or timezone.localdate()
             reporting_year.save(update_fields=["published_on"])
-            dataversion.bump()  # cached pages and downloads follow the new date
         when = "is public from" if reporting_year.is_public() else "will be public on"
         self.stdout.write(f"{reporting_year.label} {when} {reporting_year.published_on:%-d %B %Y}.")

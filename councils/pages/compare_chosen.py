@@ -21,10 +21,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from councils import computed
+from councils import figures
 from councils.models import Council
 from councils.pages import tables, trend
-from councils.pages.views import YearChoice, choose_year
+from councils.pages.choices import YearChoice, choose_year
 from councils.statistics import CouncilRef, Statistic, YearStatistics
 
 MIN_COUNCILS = 2
@@ -122,13 +122,9 @@ def comparisons(
     return result
 
 
-def council_names(request: HttpRequest) -> list[str]:
-    """Every council's official name, for the form's suggestions (one query per data version)."""
-    return computed.remember(
-        request,
-        ("council names",),
-        lambda: list(Council.objects.order_by("name").values_list("official_name", flat=True)),
-    )
+def council_names() -> list[str]:
+    """Every council's official name, for the form's suggestions (one query)."""
+    return list(Council.objects.order_by("name").values_list("official_name", flat=True))
 
 
 def compare_councils(request: HttpRequest):
@@ -144,12 +140,12 @@ def compare_councils(request: HttpRequest):
         "councils": councils,
         "problem": choice.problem,
         "fields": _fields(choice),
-        "names": council_names(request),
+        "names": council_names(),
         "min_councils": MIN_COUNCILS,
         "max_councils": MAX_COUNCILS,
     }
     if year_choice.year is not None and len(councils) >= MIN_COUNCILS:
-        per_year = computed.statistics(request, year_choice.years)
+        per_year = figures.statistics(request, year_choice.years)
         context["comparisons"] = comparisons(councils, per_year[year_choice.year.label], per_year)
     response = render(request, "councils/compare_councils.html", context)
     if year_choice.preview:  # figures the public may not see yet: kept by no cache on the way
