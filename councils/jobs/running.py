@@ -142,7 +142,7 @@ def run_job(job_id: str) -> str:
         logger.exception("Background job %s (%s) failed", job.pk, job.title)
         _finish(job, progress, Job.Status.FAILED, failure_message(error))
         raise
-    _finish(job, progress, Job.Status.SUCCEEDED, outcome.text, url=outcome.url, upload=None)
+    _finish(job, progress, Job.Status.SUCCEEDED, outcome.text, result_url=outcome.url, upload=None)
     return outcome.text
 
 
