@@ -122,13 +122,13 @@ CACHES = {
     ),
     # A background job's progress and heartbeat (councils.jobs), written by the task worker and
     # read by the progress page: Redis when REDIS_URL is set, else a folder shared by the
-    # processes of this machine (the development server and its worker).
+    # processes of this machine (the development server and its worker); local memory in tests.
     "jobs": cache_from_url(
         None if TESTING else env_str("REDIS_URL", ""),
         key_prefix=env_str("CACHE_KEY_PREFIX", "ombudsman") + "-jobs",
     ),
 }
-if CACHES["jobs"]["BACKEND"].endswith("LocMemCache"):
+if not TESTING and CACHES["jobs"]["BACKEND"].endswith("LocMemCache"):
     CACHES["jobs"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env_str(

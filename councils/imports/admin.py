@@ -212,7 +212,7 @@ class ImportFlows:
         job, started = jobs.start_import(
             kind=self.import_resource().import_kind,
             lock=self.opts.label_lower,
-            noun=self.opts.verbose_name_plural,
+            noun=str(self.opts.verbose_name_plural),
             file_name=form.cleaned_data["original_file_name"],
             data=data,
             reason=form.cleaned_data["reason"],

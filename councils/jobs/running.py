@@ -56,10 +56,10 @@ class Outcome:
 Runner = Callable[[Job, "JobProgress"], Outcome]
 
 
-def work_key(kind: str, **params) -> str:
+def work_key(work: str, **params) -> str:
     """A key naming a piece of work by what it is, whoever starts it."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-    return f"{kind}:{digest}"
+    return f"{work}:{digest}"
 
 
 def start_job(
