@@ -241,7 +241,8 @@ def test_the_command_prints_every_problem_and_fails(tmp_path, ashfield):
     assert str(caught.value) == (
         f"{path}: 2 of 3 rows rejected (4 problems); nothing was imported."
     )
-    lines = err.getvalue().splitlines()
+    progress, *lines = err.getvalue().splitlines()  # not a terminal: plain progress lines
+    assert progress == "1 of 3 rows (33%)"
     assert len(lines) == 4
     assert lines[0].startswith("row 3, category “Hosing”: Not a known service category.")
     assert lines[1] == "row 3, decided “2023-01-01”: Before the received date, 14/05/2023."

@@ -75,8 +75,8 @@ class JobAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<uuid:job_id>/progress.json", wrap(self.progress_json), name="councils_job_json"),
-            path("<uuid:job_id>/retry/", wrap(self.retry_view), name="councils_job_retry"),
+            path("<uuid:object_id>/progress.json", wrap(self.progress_json), name="councils_job_json"),
+            path("<uuid:object_id>/retry/", wrap(self.retry_view), name="councils_job_retry"),
             *super().get_urls(),
         ]
 
@@ -103,8 +103,8 @@ class JobAdmin(admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    def progress_json(self, request: HttpRequest, job_id) -> HttpResponse:
-        response = JsonResponse(job_state(self._job(request, job_id)))
+    def progress_json(self, request: HttpRequest, object_id) -> HttpResponse:
+        response = JsonResponse(job_state(self._job(request, object_id)))
         add_never_cache_headers(response)
         return response
 
@@ -112,10 +112,10 @@ class JobAdmin(admin.ModelAdmin):
     def _may_retry(request: HttpRequest, job: Job) -> bool:
         return request.user.is_superuser or job.started_by_id == request.user.pk
 
-    def retry_view(self, request: HttpRequest, job_id) -> HttpResponse:
+    def retry_view(self, request: HttpRequest, object_id) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        job = self._job(request, job_id)
+        job = self._job(request, object_id)
         if not self._may_retry(request, job):
             raise PermissionDenied
         if not retryable(job):

@@ -117,7 +117,13 @@ def retry_job(job: Job) -> Job:
 
 def _enqueue(job: Job) -> None:
     # Outside the job's transaction: the immediate backend runs the task right here.
-    result = run_job.enqueue(str(job.pk))
+    try:
+        result = run_job.enqueue(str(job.pk))
+    except Exception as error:  # never queued: free its key, and let staff retry it
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(), outcome=failure_message(error)
+        )
+        raise
     Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
