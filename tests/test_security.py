@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from councils.jobs.running import run_job
 from councils.models import (
     Council,
     CouncilType,
@@ -31,7 +32,6 @@ from councils.models import (
     RecommendationKind,
     ReportingYear,
 )
-from councils.jobs.running import run_job
 from letters import rendering
 from letters.generation import generate_letters
 from letters.models import Letter, LetterSending, LetterTemplate, Officer

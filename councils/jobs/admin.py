@@ -75,7 +75,9 @@ class JobAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<uuid:object_id>/progress.json", wrap(self.progress_json), name="councils_job_json"),
+            path(
+                "<uuid:object_id>/progress.json", wrap(self.progress_json), name="councils_job_json"
+            ),
             path("<uuid:object_id>/retry/", wrap(self.retry_view), name="councils_job_retry"),
             *super().get_urls(),
         ]
