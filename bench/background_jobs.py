@@ -9,9 +9,11 @@ one task worker (`manage.py db_worker`), signs in to the admin as a superuser, a
 
 1. measures public pages quietly: every URL of bench/load.py at once (2 connections each, wrk)
    in 1-second rounds;
-2. imports a file of --rows new decisions through the admin (upload and preview, then confirm),
-   then the same references with every row changed, each time running the same rounds, and
-   asking for the job's progress every second as the progress page does, until the job ends;
+2. imports a file of --rows new decisions of the coming year (the one after the latest public
+   year, as staff load a year before publishing it) through the admin (upload and preview, then
+   confirm), then the same references with every row changed, each time running the same
+   rounds, and asking for the job's progress every second as the progress page does, until the
+   job ends;
 3. with --letters, generates the latest year's letters (every council's PDF) with one click
    on the letter templates' action, under the same rounds.
 
@@ -238,6 +240,7 @@ def main() -> None:
         JOB_PROGRESS_DIR=str(folder / "progress"),
         IMPORT_PREVIEW_DIR=str(folder / "previews"),
         WEB_CONCURRENCY=str(args.workers),
+        IMPORT_BACKGROUND_ROWS="0",  # a job whatever --rows is
     )
     load.set_up(env, args.scale)
     password = secrets.token_urlsafe(16)
@@ -266,14 +269,20 @@ def main() -> None:
         urls = {k: v for k, v in load.targets(base).items() if not k.startswith("baseline")}
         staff = Staff(base, "bench", password)
 
+        for _ in range(2):  # warm the page caches and each worker's figures first
+            public_round(base, urls, Phase())
         quiet = Phase()
         for _ in range(args.quiet_rounds):
             public_round(base, urls, quiet)
         print(f"Quiet: {quiet.rate:,.0f} public requests/s, slowest {quiet.slowest_ms:,.0f} ms.")
 
-        year = json.loads(load.get(base, "/api/years/")[1])["results"][-1]["label"]
+        public = json.loads(load.get(base, "/api/years/")[1])["results"][-1]["label"]
+        # The year after the latest public one, as staff load a year before its publication
+        # (the import creates it, unpublished).
+        start = int(public[:4]) + 1
+        coming = f"{start}-{(start + 1) % 100:02d}"
         new_file = folder / "decisions-new.csv"
-        load.write_decisions(new_file, args.rows, load.current_council_codes(base), year)
+        load.write_decisions(new_file, args.rows, load.current_council_codes(base), coming)
         changed_file = folder / "decisions-changed.csv"
         write_changed(new_file, changed_file)
         phases = {
@@ -283,7 +292,7 @@ def main() -> None:
             ),
         }
         if args.letters:
-            phases["a year's letters"] = letters(staff, base, urls, env, year)
+            phases["a year's letters"] = letters(staff, base, urls, env, public)
 
         print(f"\n{'phase':<26}{'req/s':>9}{'vs quiet':>10}{'slowest ms':>12}  {'errors':>7}")
         for name, phase in phases.items():
