@@ -171,8 +171,12 @@ def run_job_under_load(
     state: dict = {}
     while time.monotonic() - started < JOB_TIME_LIMIT:
         public_round(base, urls, phase)
-        _, body, ms = staff.get(job_url.replace("/change/", "/progress.json"))
+        status, body, ms = staff.get(job_url.replace("/change/", "/progress.json"))
         phase.saw("progress.json", ms)
+        if status != 200:
+            phase.errors += 1
+            phase.notes.append(f"progress.json answered {status}")
+            continue
         state = json.loads(body)
         if not state["active"]:
             break

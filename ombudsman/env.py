@@ -86,6 +86,10 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
             name = path[1:]
         else:
             name = str(base_dir / path.lstrip("/")) if path.strip("/") else ":memory:"
+        # Write-ahead logging: pages (and the development server beside its task worker) keep
+        # reading while a long import writes; with the default rollback journal a transaction
+        # too big for memory locks every reader out until it commits.
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": options}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
