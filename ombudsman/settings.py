@@ -282,6 +282,8 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
 # A confirmed import of more rows than this runs as a background job with a progress page; a
 # smaller one (under a couple of seconds) runs in the confirm request itself.
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 5_000, minimum=0)
+# An upload bigger than this (about 10,000 rows of decisions) is previewed by a background job.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024, minimum=0)
 # An XLSX file is a zip: it may unpack to at most this many times IMPORT_MAX_BYTES (checked
 # from the zip's directory before anything is unpacked). A 200,000-row decisions workbook of
 # about 8 MB unpacks to about 115 MB: well under the 200 MB this allows by default.

@@ -100,6 +100,45 @@ def test_a_confirm_over_the_row_threshold_runs_as_a_job_with_its_result_in_the_h
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("ashfield", "in_background")
+def test_a_large_upload_is_previewed_by_a_job_then_confirmed(client, importer, settings):
+    settings.IMPORT_BACKGROUND_BYTES = 0
+
+    uploaded = upload(client, decisions(3))
+
+    preview = Job.objects.get()
+    assert uploaded.url == preview.get_absolute_url()
+    assert preview.status == Job.Status.SUCCEEDED, preview.outcome
+    assert preview.outcome == (
+        "This file would make 3 new, 0 updated, 0 unchanged: see the preview, then confirm it."
+    )
+    assert not Decision.objects.exists()
+    page = client.get(preview.result_url)
+    html = page.content.decode()
+    assert "This file would make 3 new, 0 updated, 0 unchanged." in html
+    assert "24 000 002" in html and 'value="Confirm import"' in html
+    done = client.post(CONFIRM_URL, {**page.context["confirm_form"].initial, "reason": ""})
+    imported = Job.objects.exclude(pk=preview.pk).get()
+    assert done.url == imported.get_absolute_url()
+    assert imported.status == Job.Status.SUCCEEDED, imported.outcome
+    assert Decision.objects.count() == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("ashfield", "in_background")
+def test_a_large_upload_with_problems_shows_them_all_and_no_confirm(client, importer, settings):
+    settings.IMPORT_BACKGROUND_BYTES = 0
+
+    upload(client, decisions(2).replace("Housing", "Hosing"))
+
+    preview = Job.objects.get()
+    assert preview.outcome.startswith("The file has problems")
+    html = client.get(preview.result_url).content.decode()
+    assert html.count("Not a known service category") == 2
+    assert "Confirm import" not in html and "Upload a corrected file" in html
+
+
+@pytest.mark.django_db
 @pytest.mark.usefixtures("ashfield")
 def test_a_confirm_under_the_row_threshold_runs_in_the_request(client, importer, settings):
     settings.IMPORT_BACKGROUND_ROWS = 3
@@ -495,6 +534,7 @@ def test_a_worker_killed_mid_import_writes_nothing_and_a_retry_succeeds(
 ):
     settings.TASKS = DATABASE_BACKEND
     settings.IMPORT_BACKGROUND_ROWS = 0
+    settings.IMPORT_BACKGROUND_BYTES = 10**9  # previewed in the request: only the import waits
     settings.IMPORT_PREVIEW_DIR = tmp_path / "previews"
     settings.JOB_STALLED_SECONDS = 5
     progress_dir = tmp_path / "progress"
