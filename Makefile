@@ -52,14 +52,14 @@ run: demo
 # Production-like: DEBUG off, settings from .env / the environment, static files collected for
 # WhiteNoise, migrations applied, then gunicorn (ombudsman/gunicorn.conf.py: WEB_CONCURRENCY
 # workers, default 2 x cores + 1; JSON logs) with TASK_WORKERS task workers beside it (default
-# 1; each runs one job at a time), stopped with it. For plain HTTP on this machine set
+# 1; each runs one job at a time, at a lower CPU priority so pages come first), stopped with it. For plain HTTP on this machine set
 # SECURE_HTTPS=0.
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (a long random string) in .env or the environment; see .env.example."; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (the site's host names) in .env or the environment; see .env.example."; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 1
 	DEBUG=0 $(PY) manage.py migrate --no-input
-	DEBUG=0 bash -c 'for _ in $$(seq $${TASK_WORKERS:-1}); do $(PY) manage.py db_worker --no-reload & done; \
+	DEBUG=0 bash -c 'for _ in $$(seq $${TASK_WORKERS:-1}); do nice -n 10 $(PY) manage.py db_worker --no-reload & done; \
 	  trap "kill $$(jobs -p) 2>/dev/null" EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn --config ombudsman/gunicorn.conf.py --bind $(HOST):$(PORT)'
 

@@ -5,7 +5,8 @@
 
 Sets up a database and static files as bench/load.py does (a temporary SQLite database unless
 --database-url names one kept for benchmarks), then starts gunicorn (--workers, DEBUG off) and
-one task worker (`manage.py db_worker`), signs in to the admin as a superuser, and:
+one task worker (`nice -n 10 manage.py db_worker`, as `make serve` runs it), signs in to the
+admin as a superuser, and:
 
 1. measures public pages quietly: every URL of bench/load.py at once (2 connections each, wrk)
    in 1-second rounds;
@@ -273,7 +274,8 @@ def main() -> None:
     try:
         server = load.start_gunicorn(env, port, args.workers, folder / "gunicorn.log")
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"],
+            # At a lower CPU priority, as make serve runs it: pages come first.
+            ["nice", "-n", "10", sys.executable, "manage.py", "db_worker", "--no-reload"],
             cwd=load.ROOT,
             env=env,
             stdout=(folder / "worker.log").open("wb"),
