@@ -85,8 +85,8 @@ def start_job(
                 upload_sha256=hashlib.sha256(upload).hexdigest() if upload is not None else "",
                 started_by=user if getattr(user, "is_authenticated", False) else None,
             )
-    except IntegrityError:  # someone else started the same work first
-        return Job.objects.active().get(key=key), False
+    except IntegrityError:  # someone else started the same work first (it may just have ended)
+        return Job.objects.filter(key=key).latest("created_at"), False
     _enqueue(job)
     return job, True
 
@@ -106,7 +106,7 @@ def retry_job(job: Job) -> Job:
                 status=Job.Status.QUEUED, finished_at=None, outcome=""
             )
     except IntegrityError:  # the same work was started again since this one failed
-        return Job.objects.active().get(key=job.key)
+        return Job.objects.filter(key=job.key).latest("created_at")
     job.refresh_from_db()
     if retried:
         caches["jobs"].delete(_progress_key(job))
