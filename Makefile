@@ -44,19 +44,28 @@ demo: councils
 	@echo "==> Demo data, if the database has no decisions (first time: about a minute)"
 	$(PY) manage.py seed_demo --if-empty
 
+# The development server with one task worker beside it (long imports and letters run there,
+# as in production); the worker stops with the server. TASKS_BACKEND=immediate runs them inside
+# the request instead, with no worker.
 run: demo
-	@echo "==> Serving on http://$(HOST):$(PORT)/ (another port: make run PORT=8001)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "==> Serving on http://$(HOST):$(PORT)/ with a background task worker (another port: make run PORT=8001)"
+	$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-like: DEBUG off, settings from .env / the environment, static files collected for
 # WhiteNoise, migrations applied, then gunicorn (ombudsman/gunicorn.conf.py: WEB_CONCURRENCY
-# workers, default 2 x cores + 1; JSON logs). For plain HTTP on this machine set SECURE_HTTPS=0.
+# workers, default 2 x cores + 1; JSON logs) with TASK_WORKERS task workers beside it (default
+# 1; each runs one job at a time, at a lower CPU priority so pages come first), stopped with it. For plain HTTP on this machine set
+# SECURE_HTTPS=0.
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (a long random string) in .env or the environment; see .env.example."; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS (the site's host names) in .env or the environment; see .env.example."; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 1
 	DEBUG=0 $(PY) manage.py migrate --no-input
-	DEBUG=0 $(VENV)/bin/gunicorn --config ombudsman/gunicorn.conf.py --bind $(HOST):$(PORT)
+	DEBUG=0 bash -c 'for _ in $$(seq $${TASK_WORKERS:-1}); do nice -n 10 $(PY) manage.py db_worker --no-reload & done; \
+	  trap "kill $$(jobs -p) 2>/dev/null" EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn --config ombudsman/gunicorn.conf.py --bind $(HOST):$(PORT)'
 
 test: install
 	$(VENV)/bin/pytest

@@ -24,6 +24,7 @@ from councils.imports.resources import (
     PopulationResource,
     RecommendationResource,
 )
+from councils.jobs import admin as jobs_admin  # noqa: F401 (registers the background jobs)
 from councils.models import (
     Category,
     Council,
@@ -71,10 +72,13 @@ class DataImportForm(ImportForm):
 
 
 class DataConfirmImportForm(ConfirmImportForm):
-    """The confirm step carries the upload's size along for the import history, and asks why
+    """The confirm step carries the upload's size along for the import history and what the
+    preview saw of the file (to check it is the same file), and asks why
     when the preview found that the file changes a public year's figures (`revises`)."""
 
     file_size = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
+    # The previewed file's name, SHA-256 and row count, signed (councils.imports.previews).
+    preview = forms.CharField(widget=forms.HiddenInput())
     revises = forms.CharField(widget=forms.HiddenInput(), required=False)
     reason = forms.CharField(
         label="Reason for the revision",

@@ -31,6 +31,7 @@ _TABLE = "councils_dataversion"  # councils.models.DataVersion; raw SQL, see sta
 UNVERSIONED = {
     "councils.DataVersion": "the version itself",
     "councils.ImportRecord": "the import history, seen only by staff in the admin",
+    "councils.Job": "background jobs and their progress, seen only by the staff who run them",
     "letters.LetterSending": "the log of letters e-mailed to councils, staff only",
     "letters.Officer": "which council an officer account belongs to",
 }

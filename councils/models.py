@@ -555,5 +555,7 @@ class DataVersion(models.Model):
         return f"data version {self.version}"
 
 
-# Revisions are models of this app, kept in their own module to keep this one short.
+# Revisions and background jobs are models of this app, kept in their own modules to keep this
+# one short.
+from councils.jobs.models import Job, JobQuerySet  # noqa: E402, F401
 from councils.revision_models import RevisedCouncil, Revision, RevisionQuerySet  # noqa: E402, F401

@@ -11,35 +11,32 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html, format_html_join
 from import_export import fields
 from import_export.admin import ExportMixin
 
-from councils.models import Council
+from councils.models import Council, Job
 from councils.opendata.exports import SafeResource
-from letters.generation import GenerationResult, generate_letters, regenerate_letters
+from letters import jobs
 from letters.logo import logo_data_uri
 from letters.models import Letter, LetterSending, LetterTemplate, LetterVersion, Officer
 from letters.preview import PreviewForm, preview_letter
 from letters.rendering import PdfUnavailable, letter_content, render_pdf
-from letters.sending import SendingError, send_letter
-
-# A request should not run for minutes: actions stop after this many seconds and say how many
-# letters are left (run the action again, or use `manage.py generate_letters`).
-ACTION_TIME_LIMIT = 20.0
 
 
-def _left_over(result: GenerationResult, command: str) -> str:
-    if not result.remaining:
-        return ""
-    return (
-        f" {result.remaining} letters were not reached in time: run the action again, "
-        f"or run `python manage.py {command}`."
-    )
+def _show_job(modeladmin, request: HttpRequest, started: tuple[Job, bool]) -> HttpResponseRedirect:
+    """Generating, regenerating and sending run as background jobs (`letters.jobs`): the action
+    answers with the job's progress page."""
+    job, new = started
+    if not new:
+        modeladmin.message_user(
+            request, "The same work was already started: this is its progress.", messages.INFO
+        )
+    return HttpResponseRedirect(job.get_absolute_url())
 
 
 class LogoInput(AdminFileWidget):
@@ -117,20 +114,12 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         return template.letter_count
 
     @admin.action(description="Generate letters for every council with figures that year")
-    def generate_missing_letters(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for template in queryset.select_related("year"):
-            try:
-                result = generate_letters(template, user=request.user, time_limit=ACTION_TIME_LIMIT)
-            except PdfUnavailable as error:
-                self.message_user(request, str(error), messages.ERROR)
-                return
-            self.message_user(
-                request,
-                f"{template.year}: {result.created} letters generated, {result.skipped} already "
-                "existed (to refresh those, use “Regenerate selected letters” on the letters)."
-                + _left_over(result, f"generate_letters {template.year}"),
-                messages.WARNING if result.remaining else messages.SUCCESS,
-            )
+    def generate_missing_letters(self, request: HttpRequest, queryset: QuerySet):
+        started = [jobs.start_generating(t, request.user) for t in queryset.select_related("year")]
+        if len(started) == 1:
+            return _show_job(self, request, started[0])
+        self.message_user(request, f"{len(started)} years' letters are being generated.")
+        return HttpResponseRedirect(reverse("admin:councils_job_changelist"))
 
 
 class LetterSendingInline(admin.TabularInline):
@@ -304,18 +293,8 @@ class LetterAdmin(ExportMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Regenerate selected letters (refresh figures and template text)")
-    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
-        try:
-            result = regenerate_letters(queryset, user=request.user, time_limit=ACTION_TIME_LIMIT)
-        except PdfUnavailable as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(
-            request,
-            f"{result.regenerated} letters regenerated with today's figures."
-            + _left_over(result, "generate_letters YEAR --regenerate"),
-            messages.WARNING if result.remaining else messages.SUCCESS,
-        )
+    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Letter]):
+        return _show_job(self, request, jobs.start_regenerating(queryset, request.user))
 
     @admin.action(description="Reissue selected letters with a reason (keeps each earlier version)")
     def reissue_selected(self, request: HttpRequest, queryset: QuerySet[Letter]):
@@ -333,43 +312,18 @@ class LetterAdmin(ExportMixin, admin.ModelAdmin):
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        try:
-            result = regenerate_letters(
-                queryset,
-                user=request.user,
-                time_limit=ACTION_TIME_LIMIT,
-                reissue_reason=form.cleaned_data["reason"],
-            )
-        except PdfUnavailable as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return None
-        self.message_user(
-            request,
-            f"{result.regenerated} letters reissued; their earlier versions are kept."
-            + _left_over(result, "generate_letters YEAR --regenerate"),
-            messages.WARNING if result.remaining else messages.SUCCESS,
+        started = jobs.start_regenerating(
+            queryset, request.user, reissue_reason=form.cleaned_data["reason"]
         )
-        return None
+        return _show_job(self, request, started)
 
     @admin.action(description="Send selected letters by email (not yet sent)")
-    def send_selected(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
-        self._send(request, queryset, again=False)
+    def send_selected(self, request: HttpRequest, queryset: QuerySet[Letter]):
+        return _show_job(self, request, jobs.start_sending(queryset, request.user, again=False))
 
     @admin.action(description="Send selected letters again (even if already sent)")
-    def send_again(self, request: HttpRequest, queryset: QuerySet[Letter]) -> None:
-        self._send(request, queryset, again=True)
-
-    def _send(self, request: HttpRequest, queryset: QuerySet[Letter], *, again: bool) -> None:
-        sent = 0
-        for letter in queryset.select_related("council", "template__year"):
-            try:
-                send_letter(letter, user=request.user, again=again)
-            except SendingError as error:
-                self.message_user(request, str(error), messages.WARNING)
-            else:
-                sent += 1
-        if sent:
-            self.message_user(request, f"{sent} letters sent.", messages.SUCCESS)
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Letter]):
+        return _show_job(self, request, jobs.start_sending(queryset, request.user, again=True))
 
 
 @admin.register(Officer)

@@ -141,10 +141,13 @@ def clear_demo_letters() -> int:
     return deleted.get("letters.Letter", 0)
 
 
-def seed_latest_demo_letters(sender, years: list[ReportingYear], progress=None, **kwargs) -> None:
+def seed_latest_demo_letters(
+    sender, years: list[ReportingYear], progress=None, count: Progress | None = None, **kwargs
+) -> None:
     """On `demo_data_seeded`: letters for the latest demo year only (a year takes a minute).
 
-    `progress` takes a line of text, as the seed_demo command's output does.
+    `progress` takes a line of text, as the seed_demo command's output does; `count` the
+    letters done and their total.
     """
     if not years:
         return
@@ -153,12 +156,7 @@ def seed_latest_demo_letters(sender, years: list[ReportingYear], progress=None, 
         demo_template(year)
     report = progress or (lambda line: None)
     report(f"Generating demo letters for {latest.label} (about a minute)")
-
-    def every_fifty(done: int, total: int) -> None:
-        if done % 50 == 0 or done == total:
-            report(f"  {done:,} of {total:,} letters")
-
-    seed_demo_letters([latest], every_fifty)
+    seed_demo_letters([latest], count)
 
 
 def clear_demo_letters_first(sender, **kwargs) -> None:

@@ -6,7 +6,6 @@ saved with its PDF in one statement, so a stopped run keeps what it finished and
 run carries on with the councils still missing.
 """
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -54,7 +53,6 @@ class GenerationResult:
     created: int = 0
     regenerated: int = 0
     skipped: int = 0  # already generated, and not asked to regenerate
-    remaining: int = 0  # not reached before the time limit
 
     @property
     def done(self) -> int:
@@ -147,7 +145,6 @@ def generate_letters(
     regenerate: bool = False,
     council_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
-    time_limit: float | None = None,
     addressee: Addressee = register_addressee,
     reissue_reason: str | None = None,
 ) -> GenerationResult:
@@ -155,12 +152,10 @@ def generate_letters(
 
     Every council with figures that year is included, current or not; `council_ids` narrows
     that. Regenerating refreshes the snapshot and PDF and keeps the letter's addressee and
-    paragraphs, which staff may have edited. `time_limit` (seconds) stops early, for the admin,
-    leaving the rest in `remaining`. `addressee` names new letters' addressees (the demo
+    paragraphs, which staff may have edited. `addressee` names new letters' addressees (the demo
     invents them). With `reissue_reason`, each existing letter's current version is kept
     (LetterVersion) before it is regenerated as the next version.
     """
-    started = time.monotonic()
     year = template.year
     stats = year_statistics(year)
     # Chosen councils are generated even if their figures have since gone (all zero then).
@@ -176,9 +171,6 @@ def generate_letters(
     result = GenerationResult()
     total = len(councils)
     for index, council in enumerate(councils):
-        if time_limit is not None and time.monotonic() - started > time_limit:
-            result.remaining = total - index
-            break
         letter = existing.get(council.pk)
         if letter is not None and not regenerate:
             result.skipped += 1
@@ -228,26 +220,25 @@ def regenerate_letters(
     letters: QuerySet[Letter],
     *,
     user: User | None,
-    time_limit: float | None = None,
     reissue_reason: str | None = None,
+    progress: Progress | None = None,
 ) -> GenerationResult:
     """Regenerate chosen letters, one statistics pass per year they belong to (reissue them,
     keeping each one's current version, when given a reason)."""
     by_template: dict[int, set[int]] = defaultdict(set)
     for template_id, council_id in letters.values_list("template_id", "council_id"):
         by_template[template_id].add(council_id)
-    started = time.monotonic()
+    count = sum(len(council_ids) for council_ids in by_template.values())
     total = GenerationResult()
     for template in LetterTemplate.objects.filter(pk__in=by_template).select_related("year"):
-        left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - started))
+        before = total.regenerated
         result = generate_letters(
             template,
             user=user,
             regenerate=True,
             council_ids=by_template[template.pk],
-            time_limit=left,
             reissue_reason=reissue_reason,
+            progress=progress and (lambda done, _, before=before: progress(before + done, count)),
         )
         total.regenerated += result.regenerated
-        total.remaining += result.remaining
     return total

@@ -80,6 +80,10 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
         else:
             name = str(base_dir / path.lstrip("/")) if path.strip("/") else ":memory:"
         # Kept open too: opening an SQLite connection costs more than a cached page's one query.
+        # Write-ahead logging: pages (and the development server beside its task worker) keep
+        # reading while a long import writes; with the default rollback journal a transaction
+        # too big for memory locks every reader out until it commits.
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,

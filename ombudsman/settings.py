@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "import_export",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "councils",
     "letters",
 ]
@@ -119,8 +121,41 @@ CACHES = {
     "default": cache_from_url(
         None if TESTING else env_str("REDIS_URL", ""),
         key_prefix=env_str("CACHE_KEY_PREFIX", "ombudsman"),
-    )
+    ),
+    # A background job's progress and heartbeat (councils.jobs), written by the task worker and
+    # read by the progress page: Redis when REDIS_URL is set, else a folder shared by the
+    # processes of this machine (the development server and its worker); local memory in tests.
+    "jobs": cache_from_url(
+        None if TESTING else env_str("REDIS_URL", ""),
+        key_prefix=env_str("CACHE_KEY_PREFIX", "ombudsman") + "-jobs",
+    ),
 }
+if not TESTING and CACHES["jobs"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["jobs"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str(
+            "JOB_PROGRESS_DIR", str(Path(tempfile.gettempdir()) / "ombudsman-job-progress")
+        ),
+    }
+
+# Long staff work (import confirms, letters) runs as tasks of Django's Tasks framework
+# (django-tasks, its backport for Django 5.2), queued in the database: `manage.py db_worker`
+# runs them beside the app servers. TASKS_BACKEND=immediate runs each one inside the request
+# that starts it (no worker; the tests use it unless they start a worker themselves).
+TASKS_BACKEND = env_choice(
+    "TASKS_BACKEND", ("database", "immediate"), "immediate" if TESTING else "database"
+)
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
+# A running job whose worker has not beaten its heartbeat (every 2 s) for this long is taken to
+# have died with its worker (killed, out of memory, server gone): staff may retry it.
+JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", 30, minimum=5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,6 +284,11 @@ LOGGING_CONFIG = "ombudsman.logging.configure"
 # before it is read; the row cap keeps one import inside a request's time.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+# A confirmed import of more rows than this runs as a background job with a progress page; a
+# smaller one (under a couple of seconds) runs in the confirm request itself.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 5_000, minimum=0)
+# An upload bigger than this (about 10,000 rows of decisions) is previewed by a background job.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024, minimum=0)
 # An XLSX file is a zip: it may unpack to at most this many times IMPORT_MAX_BYTES (checked
 # from the zip's directory before anything is unpacked). A 200,000-row decisions workbook of
 # about 8 MB unpacks to about 115 MB: well under the 200 MB this allows by default.

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from councils import figures
 from councils.models import CouncilType, Outcome
@@ -18,9 +18,11 @@ def _clear_cache():
     """Each test starts with empty caches: the page store and the figures each worker keeps per
     data version (tests roll back, so version numbers repeat)."""
     cache.clear()
+    caches["jobs"].clear()  # background jobs' progress
     figures.clear()
     yield
     cache.clear()
+    caches["jobs"].clear()
     figures.clear()
 
 

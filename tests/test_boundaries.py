@@ -377,6 +377,7 @@ def test_full_build_from_the_postcode_directory(db, geography_dir: Path):
     out = StringIO()
     call_command("build_boundaries", stdout=out, stderr=StringIO())
     assert "Wrote the geography files" in out.getvalue()
+    assert "postcode files (100%)" in out.getvalue()  # progress, as plain lines off a terminal
 
     lower = built(boundaries.LOWER_TIER)["features"]
     assert {f["id"] for f in lower} == boundaries.register_lower_tier_codes()

@@ -11,8 +11,8 @@ from django.test import override_settings
 
 from councils.imports.files import ImportFileError, check_upload, read_file
 from councils.imports.resources import RESOURCES
-from councils.management.commands.import_data import ProgressBar
 from councils.models import Decision, ImportRecord, Population
+from councils.progress import CommandProgress
 from tests.factories import CouncilFactory
 
 HEADER = "reference,council_code,category,received,decided,outcome"
@@ -241,7 +241,8 @@ def test_the_command_prints_every_problem_and_fails(tmp_path, ashfield):
     assert str(caught.value) == (
         f"{path}: 2 of 3 rows rejected (4 problems); nothing was imported."
     )
-    lines = err.getvalue().splitlines()
+    progress, *lines = err.getvalue().splitlines()  # not a terminal: plain progress lines
+    assert progress == "1 of 3 rows (33%)"
     assert len(lines) == 4
     assert lines[0].startswith("row 3, category “Hosing”: Not a known service category.")
     assert lines[1] == "row 3, decided “2023-01-01”: Before the received date, 14/05/2023."
@@ -273,9 +274,14 @@ def test_the_command_refuses_a_missing_file_and_an_unknown_user(tmp_path):
         run("decisions", str(tmp_path / "missing.csv"), "--user", "nobody")
 
 
-def test_the_progress_bar_redraws_once_per_percent():
-    out = io.StringIO()
-    bar = ProgressBar(OutputWrapper(out))
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_redraws_once_per_percent_on_a_terminal():
+    out = Terminal()
+    bar = CommandProgress(OutputWrapper(out), "rows")
 
     for done in range(1, 401):
         bar(done, 400)
@@ -284,3 +290,19 @@ def test_the_progress_bar_redraws_once_per_percent():
     frames = out.getvalue().split("\r")[1:]
     assert len(frames) == 101  # 0% to 100%
     assert frames[-1] == f"[{'#' * 30}] 400/400 rows\n"
+
+
+def test_progress_is_plain_lines_in_ci_and_logs():
+    out = io.StringIO()  # not a terminal
+    progress = CommandProgress(OutputWrapper(out), "rows")
+
+    for done in range(1, 401):
+        progress(done, 400)
+    progress.finish()
+
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue()
+    assert lines[0] == "1 of 400 rows (0%)"
+    assert lines[1] == "40 of 400 rows (10%)"
+    assert lines[-1] == "400 of 400 rows (100%)"
+    assert len(lines) == 11

@@ -18,14 +18,16 @@ import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from councils.jobs.running import run_job
 from councils.models import (
     Council,
     CouncilType,
     Decision,
     ImportRecord,
+    Job,
     Outcome,
     RecommendationKind,
     ReportingYear,
@@ -98,6 +100,11 @@ def world(monkeypatch):
     generate_letters(template, council_ids=[ashdale.pk])
     RecommendationFactory(decision=Decision.objects.get(reference=PUBLISHED_DECISION))
     ImportRecord.objects.create(kind="decisions", file_name="decisions.csv", file_size=10)
+    job = Job.objects.create(
+        title="Import decisions from decisions.csv", key="import:decisions", runner="x"
+    )
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        run_job.enqueue(str(job.pk))  # queued in the database, never run
     RevisionFactory(year=public, councils=[ashdale])
     Group.objects.create(name="Importers")
     return {"ashdale": ashdale, "brookfield": brookfield, "template": template}

@@ -8,6 +8,8 @@ def test_sqlite_url_is_relative_to_the_project(tmp_path):
     config = database_from_url("sqlite:///db.sqlite3", base_dir=tmp_path)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == str(tmp_path / "db.sqlite3")
+    # Readers are not locked out while a long import (a background job) writes.
+    assert config["OPTIONS"]["init_command"] == "PRAGMA journal_mode=WAL;"
 
 
 def test_postgres_url_uses_psycopg_backend(tmp_path):

@@ -11,7 +11,7 @@ import importlib.util
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -110,18 +110,24 @@ def council_code_for_postcode(postcode: str) -> str | None:
     return None
 
 
-def iter_postcode_points() -> Iterator[PostcodePoint]:
+def iter_postcode_points(
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[PostcodePoint]:
     """Every postcode with a council code and a grid reference, across the UK, file by file.
 
-    Streams one file at a time (nothing cached), for whole-country work such as boundaries.
+    Streams one file at a time (nothing cached), for whole-country work such as boundaries;
+    `progress` is told the files read and their total.
     """
-    for path in _letter_files():
+    files = _letter_files()
+    for done, path in enumerate(files, start=1):
         data = _decode(path)
         for code, easting, northing in zip(
             data["laua"], data["oseast1m"], data["osnrth1m"], strict=True
         ):
             if isinstance(code, str) and math.isfinite(easting) and math.isfinite(northing):
                 yield PostcodePoint(code, easting, northing)
+        if progress:
+            progress(done, len(files))
 
 
 @functools.cache

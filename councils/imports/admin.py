@@ -1,8 +1,13 @@
 """The admin's import flow around django-import-export, mixed into `councils.admin.DataAdmin`.
 
-- The confirm step takes the previewed file once (`councils.imports.previews`) and holds a lock on
-  importing that kind of file until it commits. A second confirm of the same preview, an expired
-  or tampered one, or a confirm racing another import gets the import page with one sentence.
+- The confirm step takes the previewed file once (`councils.imports.previews`), checks it is the
+  file that was previewed, and holds a lock on importing that kind of file until it commits. A
+  second confirm of the same preview, an expired, changed or tampered one, or a confirm racing
+  another import gets the import page with one sentence.
+- An upload over IMPORT_BACKGROUND_BYTES is previewed by a background job, and a file of more
+  than IMPORT_BACKGROUND_ROWS rows is imported by one (`councils.imports.jobs`): the upload or
+  confirm stores the file with the job and shows its progress; a preview job's result page has
+  the confirm form.
 - An upload refused at the preview is removed at once; every upload sweeps abandoned previews.
 - Each import page offers a template file: the header row and one example row, CSV and XLSX.
 - The preview shows council names beside council codes.
@@ -11,18 +16,28 @@
 import re
 
 import tablib
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from councils.imports.previews import PreviewGone
-from councils.models import Council
+from councils.imports import jobs
+from councils.imports.engine import lock_imports
+from councils.imports.files import check_upload
+from councils.imports.previews import PreviewChanged, Previewed, PreviewGone
+from councils.models import Council, Job
 
 PREVIEW_GONE = "This preview has already been imported or has expired: upload the file again."
+PREVIEW_CHANGED = (
+    "The file changed after its preview, so nothing was imported: upload it again to see "
+    "what it would change."
+)
 
 # The example row of the template files: a value for every column of the four files.
 EXAMPLE = {
@@ -65,15 +80,6 @@ def busy_message(noun: str) -> str:
         f"Someone else imported {noun} at the same moment, so nothing was imported from this "
         "preview: upload the file again to see what it would change now."
     )
-
-
-def lock_imports(kind: str) -> bool:
-    """Take the lock on importing `kind` until the transaction ends, unless someone holds it."""
-    if connection.vendor != "postgresql":
-        return True  # SQLite lets one transaction write at a time anyway
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"import:{kind}"])
-        return cursor.fetchone()[0]
 
 
 def template_file(columns: list[str], file_format) -> str | bytes:
@@ -119,7 +125,12 @@ class ImportFlows:
             self.admin_site.admin_view(self.import_template),
             name=self.url_name("import_template"),
         )
-        return [template, *super().get_urls()]
+        previewed = path(
+            "import/preview/<uuid:object_id>/",
+            self.admin_site.admin_view(self.import_job_preview),
+            name=self.url_name("import_job_preview"),
+        )
+        return [template, previewed, *super().get_urls()]
 
     def import_resource(self):
         (resource_class,) = self.get_import_resource_classes(None)  # one per file kind
@@ -166,24 +177,118 @@ class ImportFlows:
         return storage
 
     def import_action(self, request, **kwargs):
+        upload = request.FILES.get("import_file")
+        if upload is not None and upload.size > settings.IMPORT_BACKGROUND_BYTES:
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            form = self.create_import_form(request)
+            if form.is_valid():  # else the page shows why, as for any upload
+                return self.start_preview_job(request, form)
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         storage = getattr(request.FILES.get("import_file"), "preview_storage", None)
         if "confirm_form" in context:
             name_councils(context["result"])
+            # What the confirm must find: this file, and how many rows it has.
+            previewed = Previewed(storage.name, storage.sha256, context["result"].total_rows)
+            context["confirm_form"].initial["preview"] = previewed.sign()
         elif storage is not None:
             storage.remove()  # refused, so no confirm form can name it
         return response
 
     def process_import(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return super().process_import(request, **kwargs)  # the page with the form's errors
         try:
-            return super().process_import(request, **kwargs)
+            previewed = Previewed.from_signed(
+                form.cleaned_data["preview"], form.cleaned_data["import_file_name"]
+            )
+            storage = self.get_tmp_storage_class()(
+                name=previewed.name, **self.get_tmp_storage_class_kwargs()
+            )
+            data = previewed.check(storage.read())  # taken: no second confirm can have it
+            if previewed.rows > settings.IMPORT_BACKGROUND_ROWS:
+                return self.start_import_job(request, form, data)
+            file_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+            result = self.process_dataset(file_format.create_dataset(data), form, request, **kwargs)
+        except PreviewChanged:
+            message = PREVIEW_CHANGED
         except PreviewGone:
             message = PREVIEW_GONE
         except ImportBusy:
             message = busy_message(self.opts.verbose_name_plural)
+        else:
+            return self.process_result(result, request)
         messages.error(request, message)
         return HttpResponseRedirect(self.import_url())
+
+    def start_preview_job(self, request, form) -> HttpResponseRedirect:
+        upload = form.cleaned_data["import_file"]
+        job, started = jobs.start_preview(
+            kind=self.import_resource().import_kind,
+            noun=str(self.opts.verbose_name_plural),
+            file_name=upload.name,
+            data=b"".join(upload.chunks()),
+            page=f"admin:{self.url_name('import_job_preview')}",
+            user=request.user,
+        )
+        if not started:
+            messages.info(request, "This file is already being previewed: here is that preview.")
+        return HttpResponseRedirect(job.get_absolute_url())
+
+    def import_job_preview(self, request, object_id):
+        """The preview a job made of a large upload, with the confirm form if it can be imported."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(
+            Job.objects.defer("upload"),
+            pk=object_id,
+            status=Job.Status.SUCCEEDED,
+            runner="councils.imports.jobs.run_preview",
+            params__kind=self.import_resource().import_kind,
+        )
+        found = job.params
+        confirm_form = None
+        if "preview" in found:
+            file_format = check_upload(found["file_name"], found["file_size"])
+            confirm_form = self.create_confirm_form(request)
+            confirm_form.initial = {
+                "import_file_name": found["storage_name"],
+                "original_file_name": found["file_name"],
+                "format": str(self.get_import_formats().index(file_format)),
+                "resource": "",
+                "file_size": found["file_size"],
+                "preview": found["preview"],
+                "revises": found["revises"],
+            }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": job.title,
+            "opts": self.opts,
+            "job": job,
+            "confirm_form": confirm_form,
+            # Rendered by our own templates in the job, escaped there.
+            "result_html": mark_safe(found["result_html"]),
+            "banner_html": mark_safe(found["banner_html"]),
+        }
+        return TemplateResponse(request, "admin/councils/import_job_preview.html", context)
+
+    def start_import_job(self, request, form, data: bytes) -> HttpResponseRedirect:
+        job, started = jobs.start_import(
+            kind=self.import_resource().import_kind,
+            lock=self.opts.label_lower,
+            noun=str(self.opts.verbose_name_plural),
+            file_name=form.cleaned_data["original_file_name"],
+            data=data,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+        )
+        if not started:
+            messages.info(request, "This file is already being imported: here is that import.")
+        return HttpResponseRedirect(job.get_absolute_url())
 
     def process_dataset(self, dataset, form, request, **kwargs):
         # Held until the import commits: a second confirm would otherwise wait for this one's

@@ -27,7 +27,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Model
 from import_export.exceptions import ImportError as RowImportError
 from import_export.instance_loaders import BaseInstanceLoader
@@ -43,6 +50,17 @@ CHUNK_ROWS = 5_000
 KEYS_PER_QUERY = 10_000
 # Rows per UPDATE statement: well under SQLite's and PostgreSQL's parameter limits.
 UPDATE_ROWS = 1_000
+
+
+def lock_imports(kind: str, *, wait: bool = False) -> bool:
+    """Take the lock on importing `kind` until the transaction ends, unless someone holds it
+    (or, with `wait`, once they let it go)."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite lets one transaction write at a time anyway
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s))::text", [f"import:{kind}"])
+        return cursor.fetchone()[0] in ("", "true")
 
 
 class NaturalKeyLoader(BaseInstanceLoader):

@@ -6,6 +6,8 @@ These storages add what the library's own leave out:
 - a confirm takes the file in one atomic step, so only one confirm can ever use a preview; a
   second confirm, an expired preview or a name we never made raises `PreviewGone` (never a
   file outside the storage, never a server error);
+- the confirm form carries the previewed file's SHA-256 and row count, signed (`Previewed`):
+  a confirm of a file that changed since its preview is refused (`PreviewChanged`);
 - a preview not confirmed within IMPORT_PREVIEW_SECONDS goes: the cache forgets it, and the
   folder is swept on every upload and by `manage.py sweep_import_previews`.
 
@@ -14,14 +16,17 @@ another), else this server's folder IMPORT_PREVIEW_DIR. Data is kept and returne
 import format decodes it.
 """
 
+import hashlib
 import os
 import re
 import time
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
 from import_export.tmp_storages import BaseStorage
 
@@ -32,11 +37,51 @@ class PreviewGone(Exception):
     """The preview's file was taken by another confirm, has expired, or was never one of ours."""
 
 
+class PreviewChanged(PreviewGone):
+    """The file waiting for its confirm is not the one that was previewed."""
+
+
+@dataclass(frozen=True)
+class Previewed:
+    """What the preview saw of the file, carried signed by the confirm form (`sign`)."""
+
+    name: str  # the storage's name for the file
+    sha256: str
+    rows: int
+
+    def sign(self) -> str:
+        return signing.dumps([self.name, self.sha256, self.rows], salt=_SALT)
+
+    @classmethod
+    def from_signed(cls, token: str, name: str) -> "Previewed":
+        """The preview named in a confirm form: PreviewGone if the token is not ours, is for
+        another file name, or is older than a preview is kept."""
+        try:
+            signed_name, sha256, rows = signing.loads(
+                token, salt=_SALT, max_age=settings.IMPORT_PREVIEW_SECONDS
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            raise PreviewGone from None
+        if signed_name != name:
+            raise PreviewGone
+        return cls(signed_name, sha256, rows)
+
+    def check(self, data: bytes) -> bytes:
+        """`data`, if it is the file that was previewed; else PreviewChanged."""
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise PreviewChanged
+        return data
+
+
+_SALT = "councils.imports.previews"
+
+
 class PreviewStorage(BaseStorage):
     """Save, read back for the preview, take once for the confirm; see the module docstring."""
 
     def save(self, data: bytes) -> None:
         self.name = uuid4().hex
+        self.sha256 = hashlib.sha256(data).hexdigest()  # the confirm checks it has this file
         self._put(data)
         self._saved = True
 

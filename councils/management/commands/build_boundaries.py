@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from councils.geography import boundaries, postcodes
+from councils.progress import CommandProgress
 
 
 class Command(BaseCommand):
@@ -35,7 +36,9 @@ class Command(BaseCommand):
                 "run `python manage.py load_councils` first."
             )
         self.started = time.perf_counter()
-        points = boundaries.label_points(postcodes.iter_postcode_points())
+        reading = CommandProgress(self.stdout, "postcode files")
+        points = boundaries.label_points(postcodes.iter_postcode_points(reading))
+        reading.finish()
         self._step(f"Read {len(points.labels):,} postcodes ({len(points.codes)} English councils)")
 
         grid = boundaries.ENGLAND_GRID.with_cell(cell)

@@ -8,37 +8,13 @@ changes the figures of a public year is refused without `--reason`, published wi
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
 from councils.imports.files import ImportFileError, check_upload, read_file
 from councils.imports.resources import RESOURCES
 from councils.models import ImportKind, ImportRecord
-
-
-class ProgressBar:
-    """`[#####.....] 12,000/20,000 rows` on a terminal, redrawn when the percentage changes."""
-
-    WIDTH = 30
-
-    def __init__(self, out: OutputWrapper):
-        self.out = out
-        self.shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = done * 100 // total
-        if percent == self.shown:
-            return
-        self.shown = percent
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        # Unstyled: stderr is red for errors, and this is no error.
-        self.out.write(f"\r[{bar}] {done:,}/{total:,} rows", style_func=str, ending="")
-        self.out.flush()
-
-    def finish(self) -> None:
-        if self.shown >= 0:
-            self.out.write("", style_func=str)
+from councils.progress import CommandProgress
 
 
 class Command(BaseCommand):
@@ -75,7 +51,7 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(f"{file}: {error}") from None
 
-        progress = ProgressBar(self.stderr) if self.stderr.isatty() else None
+        progress = CommandProgress(self.stderr, "rows")
         result = RESOURCES[kind](progress=progress).import_data(
             dataset,
             dry_run=dry_run,
@@ -85,8 +61,7 @@ class Command(BaseCommand):
             via=ImportRecord.Via.COMMAND,
             reason=reason,
         )
-        if progress:
-            progress.finish()
+        progress.finish()
 
         if result.file_problems:
             hint = " (--reason)" if result.revisions and not reason else ""

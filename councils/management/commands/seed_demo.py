@@ -12,6 +12,7 @@ from councils.demo import (
     seed_demo_data,
 )
 from councils.models import Decision, ReportingYear
+from councils.progress import CommandProgress
 from councils.signals import demo_data_seeded
 
 
@@ -65,11 +66,14 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         # Other apps add their demo content (the letters app: the latest year's letters).
+        letters = CommandProgress(self.stdout, "letters")
         demo_data_seeded.send(
             sender=self.__class__,
             years=list(ReportingYear.objects.filter(label__in=summary.by_year)),
             progress=self.stdout.write,
+            count=letters,
         )
+        letters.finish()
         self.stdout.write(
             self.style.SUCCESS(f"Seeded demo data in {time.monotonic() - started:.1f}s.")
         )

@@ -6,11 +6,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from councils.models import ReportingYear
+from councils.progress import CommandProgress
 from letters.generation import generate_letters
 from letters.models import LetterTemplate
 from letters.rendering import PdfUnavailable
-
-LINE_EVERY = 25  # councils between progress lines when output is not a terminal
 
 
 class Command(BaseCommand):
@@ -47,15 +46,17 @@ class Command(BaseCommand):
                 else f"No reporting year {year}."
             )
         started = time.perf_counter()
+        progress = CommandProgress(self.stdout, "letters")
         try:
             result = generate_letters(
                 template,
                 regenerate=regenerate or reissue is not None,
                 reissue_reason=reissue.strip() if reissue else None,
-                progress=self._progress(self.stdout.isatty()),
+                progress=progress,
             )
         except PdfUnavailable as error:
             raise CommandError(str(error)) from error
+        progress.finish()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -63,17 +64,3 @@ class Command(BaseCommand):
                 f"{result.skipped} kept as they were, in {elapsed:.1f} s."
             )
         )
-
-    def _progress(self, tty: bool):
-        def show(done: int, total: int) -> None:
-            if tty:
-                filled = done * 30 // total
-                self.stdout.write(
-                    f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}",
-                    ending="\n" if done == total else "",
-                )
-                self.stdout.flush()
-            elif done % LINE_EVERY == 0 or done == total:
-                self.stdout.write(f"{done} of {total} councils")
-
-        return show
