@@ -172,3 +172,8 @@ def sort_rows(rows: list[CouncilRow], sort: str, descending: bool) -> list[Counc
     if sort == "base":
         return sorted(rows, key=lambda r: (r.cell.base, r.council.name), reverse=descending)
     return sorted(rows, key=lambda r: r.council.name, reverse=descending)
+
+
+def selected_first(rows: list[CouncilRow], slug: str | None) -> list[CouncilRow]:
+    """The council with this slug moved to the top (the one a visitor came from), the rest kept."""
+    return sorted(rows, key=lambda row: row.council.slug != slug)

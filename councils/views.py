@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, lookup, tables, trend
+from councils import computed, dotplot, lookup, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -109,14 +109,14 @@ class CouncilTable:
 
     count: int
     body: str  # the table's rendered <tbody>
-    data: str  # the chart's data as a <script type="application/json"> element
+    chart: str  # the map's data island (a <script type="application/json">), or the drawn plot
 
 
 def _council_table(
     rows: list[tables.CouncilRow],
     year: ReportingYear,
-    chart: dict,
-    data_id: str,
+    statistic: Statistic,
+    chart: str,
     *,
     selected: str | None = None,
     show_intervals: bool = False,
@@ -128,10 +128,10 @@ def _council_table(
             "year": year,
             "selected": selected,
             "show_intervals": show_intervals,
-            "label": chart["label"],  # each cell's label, shown on a phone (site.css)
+            "label": statistic.label,  # each cell's label, shown on a phone (site.css)
         },
     )
-    return CouncilTable(count=len(rows), body=body, data=json_script(chart, data_id))
+    return CouncilTable(count=len(rows), body=body, chart=chart)
 
 
 def home(request: HttpRequest):
@@ -187,7 +187,7 @@ def _map_table(
         "year": stats.year.label,
         "councils": [_map_entry(row) for row in rows],
     }
-    return _council_table(rows, stats.year, chart, "map-data")
+    return _council_table(rows, stats.year, statistic, json_script(chart, "map-data"))
 
 
 def _map_entry(row: tables.CouncilRow) -> dict:
@@ -305,7 +305,7 @@ def compare(request: HttpRequest, council_type: str, year: str):
     table = computed.remember(
         request,
         ("compare", choice.year.label, statistic, council_type, sort, descending, selected),
-        lambda: _compare_table(stats, statistic, council_type, sort, descending, selected),
+        lambda: _compare_table(stats, statistic, this_type, average, (sort, descending), selected),
     )
     return render(
         request,
@@ -320,6 +320,7 @@ def compare(request: HttpRequest, council_type: str, year: str):
             "average": average,
             "selected": selected,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
+            "sort_links": dotplot.sort_links(request.GET, sort, descending),
         },
     )
 
@@ -327,34 +328,26 @@ def compare(request: HttpRequest, council_type: str, year: str):
 def _compare_table(
     stats: YearStatistics,
     statistic: Statistic,
-    council_type: str,
-    sort: str,
-    descending: bool,
+    council_type: CouncilType,
+    average: tables.FigureCell,
+    sorting: tuple[str, bool],
     selected: str | None,
 ) -> CouncilTable:
     refs = [
-        c.council for c in stats.councils.values() if c.council.type == council_type
-    ] or _current_refs(council_type)
+        c.council for c in stats.councils.values() if c.council.type == council_type.slug
+    ] or _current_refs(council_type.slug)
+    sort, descending = sorting
     rows = tables.council_rows(stats, statistic, refs, sort=sort, descending=descending)
-    average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
-    chart = {
-        "statistic": statistic.value,
-        "label": statistic.label,
-        "selected": selected,
-        "average": average.value and float(average.value),
-        "councils": [
-            _map_entry(row) | {"interval": _interval(row), "area": row.council.name} for row in rows
-        ],
-    }
-    return _council_table(
-        rows, stats.year, chart, "compare-data", selected=selected, show_intervals=True
+    rows = tables.selected_first(rows, selected)  # the council the visitor came from
+    plot = render_to_string(
+        "councils/includes/dot_plot.html",
+        {
+            "plot": dotplot.dot_plot(rows, average, selected),
+            "statistic": statistic,
+            "council_type": council_type,
+        },
     )
-
-
-def _interval(row: tables.CouncilRow):
-    if row.cell.interval is None:
-        return None
-    return [float(row.cell.interval[0]), float(row.cell.interval[1])]
+    return _council_table(rows, stats.year, statistic, plot, selected=selected, show_intervals=True)
 
 
 MAP_FILES = {  # URL name -> (file in GEOGRAPHY_DIR, content type)

@@ -145,9 +145,9 @@ def generated_dir() -> Path:
     """Where the CSS is written: one folder per installed bundle (version, size and time)."""
     version = installed_version()
     source = PLOTLY_JS.stat()
-    stamp = hashlib.sha256(
-        f"{version}:{source.st_size}:{source.st_mtime_ns}".encode()
-    ).hexdigest()[:12]
+    stamp = hashlib.sha256(f"{version}:{source.st_size}:{source.st_mtime_ns}".encode()).hexdigest()[
+        :12
+    ]
     return Path(settings.BASE_DIR) / "var" / "generated-static" / f"plotly-{stamp}"
 
 

@@ -175,9 +175,63 @@ def test_charts_fit_a_phone_with_their_legend_below(page, site):
         assert legend_box["y"] >= plot_box["y"] + plot_box["height"]  # below, not over the lines
         assert legend_box["x"] + legend_box["width"] <= 390
         assert chart.locator(".xtick text").count() == 2  # every year labelled
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_compare_puts_the_visitors_council_first_with_the_axis_in_view(page, site, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/councils/ashfield/2023-24/")
+    page.get_by_role("link", name="Compare with every district council").click()
+
+    first = page.locator(".dot-row").first
+    assert first.inner_text().startswith("Ashfield") and "selected" in first.get_attribute("class")
+    table_first = page.locator("table.council-table tbody tr").first
+    assert table_first.get_attribute("aria-current") == "true"
+    assert page.locator(".dot-row").count() == 164
+    row_height = page.locator(".dot-row").nth(5).bounding_box()["height"]
+    assert row_height <= 24  # compact: a list, not a chart with empty bands
+    track = page.locator(".dot-row .dot-track").nth(5).bounding_box()
+    assert track["width"] >= 150 and track["x"] + track["width"] <= width
+    # Half way down the list the axis is still at the top of the window.
+    page.locator(".dot-row").nth(80).scroll_into_view_if_needed()
+    axis = page.locator(".dot-axis").bounding_box()
+    assert 0 <= axis["y"] <= 1 and page.locator(".dot-axis text").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.locator("script[src*='plotly']").count() == 0  # drawn on the server
+
+
+def test_compare_sorts_by_figure_without_javascript(browser, site):
+    context = browser.new_context(base_url=site.url, java_script_enabled=False)
+    page = context.new_page()
     page.goto("/compare/district/2023-24/?council=ashfield")
-    page.wait_for_selector("#compare-chart .main-svg")
-    assert page.locator("#compare-chart .nsewdrag").bounding_box()["width"] >= 150
+    page.get_by_role("link", name="Highest figure first").click()
+
+    figures = [
+        float(text.rstrip("%"))
+        for text in page.locator(".dot-row .dot-figure").all_inner_texts()[1:]
+        if text != "no figure"
+    ]
+    assert figures == sorted(figures, reverse=True) and len(figures) > 100
+    assert page.locator(".dot-row").first.inner_text().startswith("Ashfield")  # still first
+    assert "#" not in page.locator(".dot-plot").inner_text()  # no rank numbers
+    context.close()
+
+
+def test_the_map_and_every_chart_draw_with_the_basic_plotly_bundle(page, site):
+    scripts = []
+    page.on("request", lambda request: scripts.append(request.url.rsplit("/", 1)[1]))
+    page.goto("/")
+    page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
+    # Councils with too few cases are hatched: scatter's fill pattern, in the basic bundle too.
+    assert page.locator(".council-map__plot pattern").count() > 0
+    page.goto("/councils/ashfield/2023-24/")
+    page.wait_for_selector("#trend-chart .scatterlayer .point")
+    page.goto("/years/2023-24/")
+    page.wait_for_selector("#categories-chart .barlayer .point")
+    page.wait_for_selector("#types-chart .barlayer .point")
+
+    plotly = {name for name in scripts if "plotly" in name}
+    assert plotly == {"plotly-basic.min.js", "plotly.css"}
 
 
 def test_trend_chart_marks_small_bases_and_keeps_both_lines_visible(page, site):

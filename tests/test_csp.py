@@ -214,7 +214,7 @@ def test_rules_are_in_the_order_plotly_would_insert_them():
 
 
 def test_a_plotly_without_the_rules_object_fails_loudly():
-    with pytest.raises(ValueError, match="has plotly.js-basic-dist-min changed"):
+    with pytest.raises(ValueError, match=r"has plotly\.js-basic-dist-min changed"):
         staticfinders.plotly_css("var nothing = 1;")
 
 
