@@ -249,7 +249,22 @@ def _council_body(request: HttpRequest, council: Council, choice: YearChoice) ->
         context.update(_council_year_context(council, choice, stats, own, similar))
         context["trend"] = trend.council_trend_rows(council, per_year)
         context["trend_chart"] = trend.trend_chart(council, context["trend"])
+        if council.type_id == CouncilType.COUNTY:
+            context["districts"] = _county_districts(council, stats)
+            context["district_statistics"] = tables.RATES
     return render_to_string("councils/includes/council_body.html", context)
+
+
+def _county_districts(county: Council, stats: YearStatistics) -> list[tables.DistrictRow]:
+    districts = Council.objects.districts_of(county).values(
+        *CouncilRef.FIELDS, "ceased_on", **CouncilRef.EXPRESSIONS
+    )
+    refs, former = [], set()
+    for row in districts:
+        if row.pop("ceased_on"):
+            former.add(row["id"])
+        refs.append(CouncilRef(**row))
+    return tables.district_rows(stats, refs, former)
 
 
 def _council_year_context(council, choice, stats, own, similar):

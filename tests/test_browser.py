@@ -103,7 +103,7 @@ def test_unknown_postcode_message(page, site):
     "path",
     ["/", "/councils/ashfield/", "/compare/district/2023-24/?council=ashfield", "/methodology/",
      "/years/2023-24/", "/search/?q=york", "/search/?q=Ashfeld", "/search/?q=CF10+1EP",
-     "/councils/allerdale/"],
+     "/councils/allerdale/", "/councils/kent/"],
 )  # fmt: skip
 def test_no_serious_accessibility_violations(page, site, path):
     page.goto(path)
@@ -126,7 +126,7 @@ PHONE_AND_TABLET_WIDTHS = (320, 360, 390, 768)
 PUBLIC_PAGES = (
     "/", "/search/?q=york", "/councils/ashfield/", "/councils/ashfield/2022-23/",
     "/compare/district/2023-24/?council=ashfield", "/years/2023-24/", "/methodology/", "/data/",
-    "/api/", "/letters/", "/councils/allerdale/", "/search/?q=CF10+1EP",
+    "/api/", "/letters/", "/councils/allerdale/", "/search/?q=CF10+1EP", "/councils/kent/",
 )  # fmt: skip
 
 
@@ -205,13 +205,14 @@ def test_compare_sorts_by_figure_without_javascript(browser, site):
     page = context.new_page()
     page.goto("/compare/district/2023-24/?council=ashfield")
     page.get_by_role("link", name="Highest figure first").click()
+    page.wait_for_url("**sort=figure&order=desc*")
 
     figures = [
         float(text.rstrip("%"))
         for text in page.locator(".dot-row .dot-figure").all_inner_texts()[1:]
         if text != "no figure"
     ]
-    assert figures == sorted(figures, reverse=True) and len(figures) > 100
+    assert figures == sorted(figures, reverse=True) and len(set(figures)) > 1
     assert page.locator(".dot-row").first.inner_text().startswith("Ashfield")  # still first
     assert "#" not in page.locator(".dot-plot").inner_text()  # no rank numbers
     context.close()
@@ -221,6 +222,7 @@ def test_the_map_and_every_chart_draw_with_the_basic_plotly_bundle(page, site):
     scripts = []
     page.on("request", lambda request: scripts.append(request.url.rsplit("/", 1)[1]))
     page.goto("/")
+    page.wait_for_selector(".council-map--ready .council-map__plot .main-svg")
     page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
     # Councils with too few cases are hatched: scatter's fill pattern, in the basic bundle too.
     assert page.locator(".council-map__plot pattern").count() > 0
