@@ -187,7 +187,7 @@ class DistrictRow:
     """A district on its county's page: the three rates, each with its base."""
 
     council: CouncilRef
-    cells: list[FigureCell]  # in the order of RATES
+    cells: list[tuple[Statistic, FigureCell]]  # in the order of RATES
 
 
 def district_rows(
@@ -200,5 +200,5 @@ def district_rows(
         if found is None and district.id in former:
             continue
         figures = found.figures if found else Figures()
-        rows.append(DistrictRow(district, [figure_cell(figures.get(s)) for s in RATES]))
+        rows.append(DistrictRow(district, [(s, figure_cell(figures.get(s))) for s in RATES]))
     return rows
