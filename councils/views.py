@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, dotplot, lookup, tables, trend
+from councils import computed, dotplot, hexmap, lookup, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -173,19 +173,25 @@ def _map_table(
     stats: YearStatistics, statistic: Statistic, council_type: str | None, sort: str, descending
 ) -> CouncilTable:
     # Every current council, and any former one with figures that year (older years).
-    councils = {ref.id: ref for ref in _current_refs(council_type)}
+    register = Council.objects.values(*CouncilRef.FIELDS, "ceased_on", **CouncilRef.EXPRESSIONS)
+    councils = {}
+    names = {}  # the hex view's labels come from every name, so years and filters keep them
+    for row in register:
+        ceased = row.pop("ceased_on")
+        names[row["code"]] = row["name"]
+        if not ceased:
+            councils[row["id"]] = CouncilRef(**row)
     for entry in stats.councils.values():
-        if council_type in (None, entry.council.type):
-            councils.setdefault(entry.council.id, entry.council)
-    rows = tables.council_rows(
-        stats, statistic, list(councils.values()), sort=sort, descending=descending
-    )
+        councils.setdefault(entry.council.id, entry.council)
+    labels = hexmap.short_labels(names)
+    shown = [ref for ref in councils.values() if council_type in (None, ref.type)]
+    rows = tables.council_rows(stats, statistic, shown, sort=sort, descending=descending)
     chart = {
         "statistic": statistic.value,
         "label": statistic.label,
         "unit": "" if statistic is Statistic.PER_100K else "%",
         "year": stats.year.label,
-        "councils": [_map_entry(row) for row in rows],
+        "councils": [_map_entry(row) | {"short": labels[row.council.code]} for row in rows],
     }
     return _council_table(rows, stats.year, statistic, json_script(chart, "map-data"))
 

@@ -78,6 +78,31 @@ def test_hex_view_is_drawn_and_kept_in_the_url(page, site):
     page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
 
 
+def test_hex_view_labels_each_council_and_outlines_london(page, site):
+    page.set_viewport_size({"width": 1366, "height": 1400})
+    page.goto("/?view=hex")
+    page.wait_for_selector(".council-map--ready .main-svg")
+    page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
+    page.wait_for_function(
+        "document.querySelector('.council-map__plot').querySelectorAll('.textpoint').length"
+    )
+    labels = page.locator(".council-map__plot .textpoint text").evaluate_all(
+        "(texts) => texts.map((text) => text.textContent)"
+    )
+    assert len(labels) == 296 and len(set(labels)) == 296
+    assert all(len(label) == 3 and label.isupper() for label in labels)
+    font_size = page.locator(".council-map__plot .textpoint text").first.evaluate(
+        "(text) => parseFloat(getComputedStyle(text).fontSize)"
+    )
+    assert font_size >= 7
+    london = page.evaluate(
+        """() => document.querySelector('.council-map__plot').data
+            .filter((t) => t.mode === 'lines' && t.hoverinfo === 'skip' && !t.fill)
+            .map((t) => t.x.filter((v) => v === null).length)"""
+    )
+    assert london == [42]  # edges round London's 33 boroughs as one compact block
+
+
 def test_map_page_makes_no_request_to_another_host(page, site):
     page.goto("/")
     page.wait_for_selector(".council-map--ready .main-svg")

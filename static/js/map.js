@@ -30,7 +30,8 @@
  *          "display": "81%",                  the figure as shown on the page
  *          "base": 94,                        what the figure is based on, or null
  *          "verdict": "higher",               "higher", "similar", "lower" or null
- *          "greyed": false                    base under 5: greyed, no verdict
+ *          "greyed": false,                   base under 5: greyed, no verdict
+ *          "short": "ASH"                     a distinct three-letter label (hex view)
  *        }],
  *        optional:
  *        "base_label": "detailed investigations",  default: by statistic (see BASE_LABELS)
@@ -187,8 +188,78 @@
         code: code,
         x: cell.polygon.map((point) => point[0]),
         y: cell.polygon.map((point) => point[1]),
+        centre: [cell.x, cell.y],
       })),
     );
+  }
+
+  /* Over the hexagons: London's boroughs outlined as one block, and each council's short label
+     (dark text, or white on the darkest fills). */
+  function hexOverlays(hexes, layer, areas, data, fills) {
+    const outline = { x: [], y: [] };
+    ((hexes.london || {})[layer] || []).forEach(([from, to]) => {
+      outline.x.push(from[0], to[0], null);
+      outline.y.push(from[1], to[1], null);
+    });
+    const councils = new Map(data.councils.map((c) => [c.code, c]));
+    const labels = areas.filter((area) => councils.has(area.code) && councils.get(area.code).short);
+    return [
+      {
+        type: "scatter",
+        mode: "lines",
+        x: outline.x,
+        y: outline.y,
+        line: { width: 3, color: STYLE.selectedLine },
+        hoverinfo: "skip",
+        showlegend: false,
+      },
+      {
+        type: "scatter",
+        mode: "text",
+        x: labels.map((area) => area.centre[0]),
+        y: labels.map((area) => area.centre[1]),
+        text: labels.map((area) => councils.get(area.code).short),
+        textfont: {
+          size: 10,
+          color: labels.map((area) => (isDark(fills.get(area.code)) ? "#ffffff" : "#0b0c0c")),
+        },
+        hoverinfo: "skip",
+        showlegend: false,
+        meta: { labels: true },
+      },
+    ];
+  }
+
+  /* Whether white text reads better than near-black on this fill (WCAG contrast). */
+  function isDark(colour) {
+    const rgb = /^#([0-9a-f]{6})$/i.exec(colour || "");
+    if (!rgb) {
+      return false;
+    }
+    const n = parseInt(rgb[1], 16);
+    const channel = (shift) => {
+      const c = ((n >> shift) & 255) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    };
+    const luminance = 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0);
+    const againstWhite = 1.05 / (luminance + 0.05);
+    const againstText = (luminance + 0.05) / 0.0537; // #0b0c0c
+    return againstWhite > againstText;
+  }
+
+  /* Labels sized to the hexagons as drawn; hidden where they would be too small to read. */
+  function fitHexLabels(plot) {
+    const index = plot.data.findIndex((trace) => trace.meta && trace.meta.labels);
+    if (index < 0) {
+      return null;
+    }
+    const xs = [].concat(...plot.data.map((t) => t.x)).filter((v) => v !== null);
+    const ys = [].concat(...plot.data.map((t) => t.y)).filter((v) => v !== null);
+    const span = (values) => Math.max.apply(null, values) - Math.min.apply(null, values);
+    const box = plot.getBoundingClientRect();
+    const pixelsPerUnit = Math.min(box.width / span(xs), box.height / span(ys));
+    const size = Math.min(13, Math.floor((Math.sqrt(3) * pixelsPerUnit) / 2.3));
+    return window.Plotly.restyle(plot, { "textfont.size": size, visible: size >= 7 }, [index]);
   }
 
   // ---- colours and legend --------------------------------------------------------------------
@@ -340,6 +411,7 @@
     const councils = new Map(data.councils.map((c) => [c.code, c]));
     const classes = valueClasses(data);
     const result = [];
+    const fills = new Map(); // each council's fill, for the colour of its label
     let selected = null;
     areas.forEach((area) => {
       const council = councils.get(area.code);
@@ -362,6 +434,7 @@
       }
       const style = councilStyle(council, colourBy, classes);
       trace.fillcolor = style.fill;
+      fills.set(council.code, style.fill);
       if (style.pattern) {
         trace.fillpattern = style.pattern;
       }
@@ -380,7 +453,7 @@
     if (selected) {
       result.push(selected);
     }
-    return { traces: result, classes: classes };
+    return { traces: result, classes: classes, fills: fills };
   }
 
   function layout() {
@@ -507,19 +580,27 @@
     function draw() {
       const ticket = ++drawing;
       status.textContent = "Loading the map…";
-      const areas =
-        state.view === "hex" ? hexAreas(container, state.layer) : geoAreas(container, state.layer);
-      areas
-        .then((list) => {
+      const hex = state.view === "hex";
+      const areas = hex ? hexAreas(container, state.layer) : geoAreas(container, state.layer);
+      Promise.all([areas, hex ? fetchJson(container.dataset.hexUrl) : null])
+        .then(([list, hexes]) => {
           if (ticket !== drawing) {
             return null; // a later choice superseded this one
           }
           const built = traces(list, data, state.colourBy);
+          if (hexes) {
+            built.traces.push(...hexOverlays(hexes, state.layer, list, data, built.fills));
+          }
           drawLegend(legend, data, state.colourBy, built.classes);
           const first = !plot.on;
           return window.Plotly.react(plot, built.traces, layout(), CONFIG).then(() => {
+            if (hexes) {
+              fitHexLabels(plot);
+            }
             if (first) {
               listen(plot);
+              // When the map was first drawn, for bench/page_weight.py (performance timeline).
+              performance.mark("council-map-drawn");
             }
             applyPlotlyLayerRules(plot);
             status.textContent = "";
