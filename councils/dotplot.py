@@ -12,7 +12,7 @@ from decimal import Decimal
 from councils.tables import CouncilRow, FigureCell
 
 PERCENT_TICKS = (0, 25, 50, 75, 100)
-TICK_COUNT = 4  # intervals on a per-residents scale
+TICK_COUNT = 4  # intervals on a per-residents scale (site.css draws grid lines at quarters)
 
 
 @dataclass(frozen=True)
