@@ -6,7 +6,7 @@ officers see its own page for the year in its embargo week.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.html import json_script
 
-from councils import computed, dotplot, hexmap, lookup, tables, trend
+from councils import computed, dotplot, hexmap, lookup, svgmap, tables, trend
 from councils.models import (
     Council,
     CouncilType,
@@ -110,6 +110,7 @@ class CouncilTable:
     count: int
     body: str  # the table's rendered <tbody>
     chart: str  # the map's data island (a <script type="application/json">), or the drawn plot
+    picture: str = ""  # the map drawn on the server (councils.svgmap), until map.js draws its own
 
 
 def _council_table(
@@ -186,14 +187,51 @@ def _map_table(
     labels = hexmap.short_labels(names)
     shown = [ref for ref in councils.values() if council_type in (None, ref.type)]
     rows = tables.council_rows(stats, statistic, shown, sort=sort, descending=descending)
+    classes = svgmap.value_classes(
+        [row.cell.value for row in rows if row.cell.value is not None and not row.cell.greyed]
+    )
+    fills = {
+        row.council.code: svgmap.fill_for(classes, row.cell.value)
+        for row in rows
+        if row.cell.value is not None and not row.cell.greyed
+    }
     chart = {
         "statistic": statistic.value,
         "label": statistic.label,
         "unit": "" if statistic is Statistic.PER_100K else "%",
         "year": stats.year.label,
-        "councils": [_map_entry(row) | {"short": labels[row.council.code]} for row in rows],
+        "classes": [
+            {"from": float(c.low), "to": float(c.high), "colour": c.colour} for c in classes
+        ],
+        "councils": [
+            _map_entry(row)
+            | {"short": labels[row.council.code], "fill": fills.get(row.council.code)}
+            for row in rows
+        ],
     }
-    return _council_table(rows, stats.year, statistic, json_script(chart, "map-data"))
+    table = _council_table(rows, stats.year, statistic, json_script(chart, "map-data"))
+    return replace(table, picture=_map_picture(rows, fills, stats.year))
+
+
+def _map_picture(rows: list[tables.CouncilRow], fills: dict[str, str], year: ReportingYear) -> str:
+    """The map as SVG: each council a link with its figure, other areas pale context."""
+    areas = svgmap.map_areas(Path(settings.GEOGRAPHY_DIR) / "lower_tier.geojson")
+    if areas is None:
+        return ""
+    shown = {row.council.code for row in rows}
+    return render_to_string(
+        "councils/includes/map_svg.html",
+        {
+            "areas": areas,
+            "councils": [
+                (row, areas.paths[row.council.code], fills.get(row.council.code))
+                for row in rows
+                if row.council.code in areas.paths
+            ],
+            "context": [path for code, path in areas.paths.items() if code not in shown],
+            "year": year,
+        },
+    )
 
 
 def _map_entry(row: tables.CouncilRow) -> dict:

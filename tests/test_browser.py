@@ -103,6 +103,28 @@ def test_hex_view_labels_each_council_and_outlines_london(page, site):
     assert london == [42]  # edges round London's 33 boroughs as one compact block
 
 
+def test_the_map_is_drawn_and_its_councils_reached_by_keyboard_without_javascript(browser, site):
+    context = browser.new_context(base_url=site.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    links = page.locator(".council-map__static a")
+    assert links.count() == 296  # every lower-tier area of the current register
+    assert page.locator(".council-map__static").bounding_box()["height"] > 300
+    links.first.focus()
+    page.keyboard.press("Tab")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/councils/*/*/")
+    assert page.get_by_role("heading", level=1).inner_text() in label
+    context.close()
+
+
+def test_the_interactive_map_takes_the_place_of_the_one_drawn_on_the_server(page, site):
+    page.goto("/")
+    page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
+    assert page.locator(".council-map__static").count() == 0
+
+
 def test_map_page_makes_no_request_to_another_host(page, site):
     page.goto("/")
     page.wait_for_selector(".council-map--ready .main-svg")

@@ -14,6 +14,8 @@
  *           data-map-data="map-data">                     id of the data island (optional,
  *      </div>                                             default "map-data")
  *    The geometry is fetched only when a view needs it (hexes.json only for the hex view).
+ *    The container may hold the map drawn on the server (`.council-map__static`, an SVG with a
+ *    link per council): it stays until this script has drawn its own.
  *
  * 2. A data island, `{{ map_data|json_script:"map-data" }}`:
  *      {
@@ -31,8 +33,11 @@
  *          "base": 94,                        what the figure is based on, or null
  *          "verdict": "higher",               "higher", "similar", "lower" or null
  *          "greyed": false,                   base under 5: greyed, no verdict
- *          "short": "ASH"                     a distinct three-letter label (hex view)
+ *          "short": "ASH",                    a distinct three-letter label (hex view)
+ *          "fill": "#41b6c4"                  its colour by value (null: no figure, or greyed)
  *        }],
+ *        "classes": [{"from": 0, "to": 20,    the value colours' classes, for the legend
+ *                     "colour": "#c7e9b4"}],  (councils/svgmap.py chooses them and the fills)
  *        optional:
  *        "base_label": "detailed investigations",  default: by statistic (see BASE_LABELS)
  *        "colour_by": "value",                "value" (default) or "verdict"
@@ -40,7 +45,6 @@
  *                                             when the councils include counties but no districts)
  *        "view": "geo",                       "geo" (areas, default) or "hex" (same-size hexagons)
  *        "selected": "E07000170",             a council to outline
- *        "legend": {"min": 0, "max": 100}     the value scale's range (default: the data's)
  *      }
  *
  * The reader's choices of view, layer and colouring are kept in the URL (`view`, `layer`,
@@ -55,8 +59,6 @@
   // A plate carrée squeezed by cos(latitude) at England's middle: shapes within a few per cent.
   const X_SCALE = Math.cos((52.6 * Math.PI) / 180);
 
-  // Sequential, colour-blind safe (ColorBrewer YlGnBu without its near-white end).
-  const VALUE_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"];
   // Diverging purple-orange (ColorBrewer PuOr ends), with a neutral between: colour-blind safe.
   const VERDICT_COLOURS = { lower: "#5e3c99", similar: "#d9d2c3", higher: "#e66101" };
   const VERDICT_LABELS = {
@@ -264,46 +266,12 @@
 
   // ---- colours and legend --------------------------------------------------------------------
 
-  /* Round class breaks (1, 2, 2.5 or 5 times a power of ten) covering [min, max] in at most
-     VALUE_COLOURS.length classes. */
-  function valueClasses(data) {
-    const values = data.councils.filter((c) => c.value !== null && !c.greyed).map((c) => c.value);
-    const legend = data.legend || {};
-    const min =
-      legend.min !== undefined ? legend.min : values.length ? Math.min.apply(null, values) : 0;
-    let max =
-      legend.max !== undefined ? legend.max : values.length ? Math.max.apply(null, values) : 1;
-    if (max <= min) {
-      max = min + 1;
-    }
-    const rough = (max - min) / VALUE_COLOURS.length;
-    const power = Math.pow(10, Math.floor(Math.log10(rough)));
-    const classCount = (step) => Math.ceil((max - Math.floor(min / step) * step) / step);
-    const step = [1, 2, 2.5, 5, 10, 20]
-      .map((m) => m * power)
-      .find((s) => classCount(s) <= VALUE_COLOURS.length);
-    const start = Math.floor(min / step) * step;
-    const count = Math.max(1, classCount(step));
-    const last = VALUE_COLOURS.length - 1;
-    return Array.from({ length: count }, (_, index) => ({
-      from: start + index * step,
-      to: start + (index + 1) * step,
-      // Spread over the whole palette, light to dark, however many classes there are.
-      colour: VALUE_COLOURS[count === 1 ? last : Math.round((index * last) / (count - 1))],
-    }));
-  }
-
   function formatNumber(value) {
     return Number(value.toFixed(6)).toLocaleString("en-GB");
   }
 
-  function classFor(classes, value) {
-    const index = classes.findIndex((c) => value < c.to);
-    return classes[index < 0 ? classes.length - 1 : index];
-  }
-
   /* How one council is drawn: {fill, pattern?} */
-  function councilStyle(council, colourBy, classes) {
+  function councilStyle(council, colourBy) {
     if (council.greyed) {
       return { fill: STYLE.greyedFill, pattern: GREYED_PATTERN };
     }
@@ -311,7 +279,7 @@
       return { fill: VERDICT_COLOURS[council.verdict] || STYLE.noFigure };
     }
     return {
-      fill: council.value === null ? STYLE.noFigure : classFor(classes, council.value).colour,
+      fill: council.fill || STYLE.noFigure,
     };
   }
 
@@ -409,7 +377,7 @@
 
   function traces(areas, data, colourBy) {
     const councils = new Map(data.councils.map((c) => [c.code, c]));
-    const classes = valueClasses(data);
+    const classes = data.classes;
     const result = [];
     const fills = new Map(); // each council's fill, for the colour of its label
     let selected = null;
@@ -432,7 +400,7 @@
         result.push(trace);
         return;
       }
-      const style = councilStyle(council, colourBy, classes);
+      const style = councilStyle(council, colourBy);
       trace.fillcolor = style.fill;
       fills.set(council.code, style.fill);
       if (style.pattern) {
@@ -574,6 +542,10 @@
       ),
     );
     container.append(controls, status, plot, legend);
+    const drawnOnServer = container.querySelector(".council-map__static");
+    if (drawnOnServer) {
+      plot.before(drawnOnServer); // where the interactive map will be, until it is drawn
+    }
     container.classList.add("council-map--ready");
 
     let drawing = 0;
@@ -593,6 +565,9 @@
           }
           drawLegend(legend, data, state.colourBy, built.classes);
           const first = !plot.on;
+          if (drawnOnServer) {
+            drawnOnServer.remove(); // the interactive map takes its place
+          }
           return window.Plotly.react(plot, built.traces, layout(), CONFIG).then(() => {
             if (hexes) {
               fitHexLabels(plot);
