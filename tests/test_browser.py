@@ -121,8 +121,17 @@ def test_the_map_is_drawn_and_its_councils_reached_by_keyboard_without_javascrip
 
 def test_the_interactive_map_takes_the_place_of_the_one_drawn_on_the_server(page, site):
     page.goto("/")
+    page.wait_for_selector(".council-map--ready .main-svg")
     page.wait_for_function("document.querySelector('.council-map__plot').data.length >= 296")
     assert page.locator(".council-map__static").count() == 0
+    # plotly.js was fetched only once the page had loaded, with the map drawn on the server.
+    plotly_start, load_event = page.evaluate(
+        """() => [
+            performance.getEntriesByType('resource')
+                .find((r) => r.name.includes('plotly-basic')).startTime,
+            performance.getEntriesByType('navigation')[0].loadEventStart]"""
+    )
+    assert plotly_start >= load_event
 
 
 def test_map_page_makes_no_request_to_another_host(page, site):

@@ -11,6 +11,7 @@
  *           data-geometry-url="/map/lower_tier.geojson"   lower-tier areas (GeoJSON, lon/lat)
  *           data-county-url="/map/counties.geojson"       county council areas (GeoJSON)
  *           data-hex-url="/map/hexes.json"                hex layouts (councils/hexmap.py)
+ *           data-plotly-url="/static/…/plotly-basic.min.js"  fetched after the page's load
  *           data-map-data="map-data">                     id of the data island (optional,
  *      </div>                                             default "map-data")
  *    The geometry is fetched only when a view needs it (hexes.json only for the hex view).
@@ -632,13 +633,32 @@
     });
   }
 
-  function start() {
-    document.querySelectorAll(".council-map[data-geometry-url]").forEach(setUp);
+  /* plotly.js (a third of a megabyte) is fetched once the page has loaded: until then the map
+     drawn on the server shows, and the page's first load stays small. */
+  function withPlotly(url) {
+    if (window.Plotly) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.addEventListener("load", resolve);
+      script.addEventListener("error", reject);
+      document.head.append(script);
+    });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  function start() {
+    const maps = document.querySelectorAll(".council-map[data-geometry-url]");
+    if (maps.length) {
+      // Without plotly.js the map drawn on the server stays, links and all.
+      withPlotly(maps[0].dataset.plotlyUrl).then(() => maps.forEach(setUp), () => null);
+    }
+  }
+
+  if (document.readyState === "complete") {
     start();
+  } else {
+    window.addEventListener("load", start);
   }
 })();
