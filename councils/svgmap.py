@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from councils.tables import CouncilRow
+
 # Sequential, colour-blind safe (ColorBrewer YlGnBu without its near-white end).
 VALUE_COLOURS = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
 STEP_MULTIPLES = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10), Decimal(20))
@@ -64,8 +66,16 @@ def value_classes(values: list[Decimal | int]) -> list[ValueClass]:
     ]
 
 
-def fill_for(classes: list[ValueClass], value: Decimal) -> str:
+def fill_for(classes: list[ValueClass], value: Decimal | int) -> str:
     return next((c.colour for c in classes if value < c.high), classes[-1].colour)
+
+
+def value_fills(rows: list[CouncilRow]) -> tuple[list[ValueClass], dict[str, str]]:
+    """The classes for these councils' figures, and the fill of each council coloured by its
+    figure (by code): those with a figure, on a base of at least 5 (others are greyed)."""
+    coloured = [row for row in rows if row.cell.value is not None and not row.cell.greyed]
+    classes = value_classes([row.cell.value for row in coloured])
+    return classes, {row.council.code: fill_for(classes, row.cell.value) for row in coloured}
 
 
 @dataclass(frozen=True)

@@ -187,14 +187,7 @@ def _map_table(
     labels = hexmap.short_labels(names)
     shown = [ref for ref in councils.values() if council_type in (None, ref.type)]
     rows = tables.council_rows(stats, statistic, shown, sort=sort, descending=descending)
-    classes = svgmap.value_classes(
-        [row.cell.value for row in rows if row.cell.value is not None and not row.cell.greyed]
-    )
-    fills = {
-        row.council.code: svgmap.fill_for(classes, row.cell.value)
-        for row in rows
-        if row.cell.value is not None and not row.cell.greyed
-    }
+    classes, fills = svgmap.value_fills(rows)
     chart = {
         "statistic": statistic.value,
         "label": statistic.label,
