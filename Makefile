@@ -13,13 +13,17 @@ include .env
 export
 endif
 
-.PHONY: install run serve test test-postgres lint format migrate councils demo bench clean check-python
+.PHONY: install run serve test test-postgres lint format migrate councils demo bench clean check-python check-npm
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
 	  { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
+
+check-npm:
+	@command -v npm >/dev/null 2>&1 || \
+	  { echo "npm is needed to install plotly.js (package.json): apt-get install npm (Debian; it brings nodejs)"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml | check-python
 	@echo "==> Installing the Python packages into $(VENV) (first time: a minute or two)"
@@ -28,7 +32,12 @@ $(VENV)/.installed: pyproject.toml | check-python
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# plotly.js's basic bundle, exactly as package-lock.json pins it (ombudsman/staticfinders.py serves it).
+node_modules/.installed: package.json package-lock.json | check-npm
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 migrate: install
 	@echo "==> Creating or updating the database"
@@ -86,4 +95,4 @@ bench: install
 	$(PY) bench/statistics_year.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache staticfiles

@@ -57,6 +57,10 @@ class CouncilQuerySet(VersionedQuerySet):
     def of_type(self, council_type: str):
         return self.filter(type=council_type)
 
+    def districts_of(self, county: "Council"):
+        """The district councils in a county, current and former."""
+        return self.filter(county=county)
+
     def with_code(self, code: str):
         """Match a council by its current code or any previous code it had."""
         code = code.strip().upper()

@@ -1,35 +1,40 @@
-"""Serve plotly.js, and the CSS it would inject, from the installed plotly package.
+"""Serve plotly.js, and the CSS it would inject, from the npm package `make install` installs.
 
-- `vendor/plotly/plotly.min.js`: the package's own file.
+- `vendor/plotly/plotly-basic.min.js`: plotly.js's basic partial bundle (scatter, bar and pie
+  traces: all our map and charts use), `plotly.js-basic-dist-min` pinned in package.json and
+  installed by `npm ci` into node_modules/. A quarter of the full bundle's size.
 - `vendor/plotly/plotly.css`: plotly.js adds its global style rules in a `<style>` element at
   run time, which our Content-Security-Policy (`style-src 'self'`) blocks, and without them the
   chart layers swallow hovers and clicks. It skips that when the page already has
   `<link id="plotly.js-style-global" class="no-inline-styles">`, so base.html links this file,
-  generated from the rules object inside the installed plotly.min.js (the one that starts
-  `{"X,X div":`) the first time it is looked for (collectstatic, or the development server).
+  generated from the rules object inside the bundle (the one that starts `{"X,X div":`) the first
+  time it is looked for (collectstatic, or the development server).
 
 No copy in the repository and no CDN: collectstatic (and WhiteNoise's hashing and compression)
-picks both files up, and upgrading plotly regenerates the CSS.
+picks both files up, and upgrading the package regenerates the CSS.
 """
 
 import hashlib
+import json
 import os
 import re
 import threading
 from pathlib import Path
 
-import plotly
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
+from django.core import checks
 from django.core.files.storage import FileSystemStorage
 
-PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
-PLOTLY_JS = PLOTLY_DIR / "plotly.min.js"
+PACKAGE = "plotly.js-basic-dist-min"
+PLOTLY_DIR = Path(settings.BASE_DIR) / "node_modules" / PACKAGE
+JS_NAME = "plotly-basic.min.js"
+PLOTLY_JS = PLOTLY_DIR / JS_NAME
 PREFIX = "vendor/plotly"
-JS_NAME = "plotly.min.js"
 CSS_NAME = "plotly.css"
+MISSING = f"{PACKAGE} is not installed in node_modules/: run `make install` (or `npm ci`)."
 
-# plotly.js (src/css/_base.js, built into plotly.min.js): selector → declarations, where X stands
+# plotly.js (src/css/_base.js, built into every bundle): selector → declarations, where X stands
 # for `.js-plotly-plot .plotly` and Y for `.plotly-notifier`.
 RULES_START = '{"X,X div":'
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
@@ -87,8 +92,8 @@ def plotly_style_rules(js: str) -> list[tuple[str, str]]:
     start = js.find(RULES_START)
     if start < 0:
         raise ValueError(
-            f"plotly.js's style rules ({RULES_START}...) are not in plotly.min.js: "
-            "has the installed plotly changed how it adds its CSS?"
+            f"plotly.js's style rules ({RULES_START}...) are not in {JS_NAME}: "
+            f"has {PACKAGE} changed how it adds its CSS?"
         )
     rules = []
     i = start + 1
@@ -96,14 +101,14 @@ def plotly_style_rules(js: str) -> list[tuple[str, str]]:
         key, i = _js_key(js, _skip_space(js, i))
         i = _skip_space(js, i)
         if js[i] != ":":
-            raise ValueError(f"expected ':' at offset {i} of plotly.min.js")
+            raise ValueError(f"expected ':' at offset {i} of {JS_NAME}")
         value, i = _js_string(js, _skip_space(js, i + 1))
         rules.append((key, value))
         i = _skip_space(js, i)
         if js[i] == "}":
             return rules
         if js[i] != ",":
-            raise ValueError(f"expected ',' or '}}' at offset {i} of plotly.min.js")
+            raise ValueError(f"expected ',' or '}}' at offset {i} of {JS_NAME}")
         i += 1
 
 
@@ -114,7 +119,7 @@ def plotly_css(js: str, *, version: str = "") -> str:
     first; the same order here keeps the cascade the same.
     """
     lines = [
-        f"/* Generated from plotly.js {version} (the installed plotly package) by"
+        f"/* Generated from plotly.js {version} ({PACKAGE}) by"
         " ombudsman/staticfinders.py: the rules plotly.js would otherwise inject in a <style>"
         " element, which the Content-Security-Policy blocks. Do not edit. */"
     ]
@@ -130,12 +135,19 @@ def plotly_css(js: str, *, version: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def installed_version() -> str:
+    if not PLOTLY_JS.exists():
+        raise FileNotFoundError(MISSING)
+    return json.loads((PLOTLY_DIR / "package.json").read_text(encoding="utf-8"))["version"]
+
+
 def generated_dir() -> Path:
-    """Where the CSS is written: one folder per plotly.min.js (version, size and time)."""
+    """Where the CSS is written: one folder per installed bundle (version, size and time)."""
+    version = installed_version()
     source = PLOTLY_JS.stat()
-    stamp = hashlib.sha256(
-        f"{plotly.__version__}:{source.st_size}:{source.st_mtime_ns}".encode()
-    ).hexdigest()[:12]
+    stamp = hashlib.sha256(f"{version}:{source.st_size}:{source.st_mtime_ns}".encode()).hexdigest()[
+        :12
+    ]
     return Path(settings.BASE_DIR) / "var" / "generated-static" / f"plotly-{stamp}"
 
 
@@ -146,7 +158,7 @@ def ensure_plotly_css() -> Path:
         return target
     with _lock:
         if not target.exists():
-            css = plotly_css(PLOTLY_JS.read_text(encoding="utf-8"), version=plotly.__version__)
+            css = plotly_css(PLOTLY_JS.read_text(encoding="utf-8"), version=installed_version())
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{CSS_NAME}.{os.getpid()}.{threading.get_ident()}")
             partial.write_text(css, encoding="utf-8")
@@ -162,7 +174,9 @@ class PlotlyFinder(BaseFinder):
         self.storage.prefix = PREFIX
 
     def check(self, **kwargs):
-        return []
+        if PLOTLY_JS.exists():
+            return []
+        return [checks.Error(MISSING, obj=self, id="ombudsman.E001")]
 
     def _generated_storage(self) -> FileSystemStorage:
         storage = FileSystemStorage(location=ensure_plotly_css().parent)
@@ -177,7 +191,7 @@ class PlotlyFinder(BaseFinder):
         elif path == f"{PREFIX}/{CSS_NAME}":
             match = str(ensure_plotly_css())
         else:
-            return [] if find_all else None
+            return []  # what Django's finders return for "not here", whatever find_all
         return [match] if find_all else match
 
     def list(self, ignore_patterns):

@@ -4,6 +4,7 @@ the pages (public and admin) working under the policy in a real browser."""
 import base64
 import datetime
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -147,7 +148,30 @@ def test_rendered_public_pages_have_no_inline_scripts_or_styles(client, council_
     assert finder.problems == []
 
 
-# --- plotly's CSS, from the installed package ---------------------------------------------------
+# --- plotly.js's basic bundle from npm, and its CSS ----------------------------------------------
+
+
+def test_the_served_plotly_is_the_basic_bundle_pinned_in_package_json():
+    """The pinned npm package, as `npm ci` installs it: scatter, bar and pie only."""
+    root = Path(__file__).resolve().parent.parent
+    pinned = json.loads((root / "package.json").read_text())["dependencies"]
+    locked = json.loads((root / "package-lock.json").read_text())["packages"]
+    path = Path(finders.find("vendor/plotly/plotly-basic.min.js"))
+
+    assert path == root / "node_modules" / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
+    assert pinned == {"plotly.js-basic-dist-min": staticfinders.installed_version()}
+    assert locked["node_modules/plotly.js-basic-dist-min"]["version"] == (
+        staticfinders.installed_version()
+    )
+    assert not finders.find("vendor/plotly/plotly.min.js")
+
+
+def test_a_missing_bundle_fails_the_system_check_with_what_to_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(staticfinders, "PLOTLY_JS", tmp_path / "plotly-basic.min.js")
+
+    [error] = staticfinders.PlotlyFinder().check()
+
+    assert "make install" in error.msg
 
 
 def test_the_finder_generates_plotly_css_from_the_installed_package():
@@ -174,7 +198,7 @@ def test_collectstatic_lists_plotly_js_and_css():
     finder = staticfinders.PlotlyFinder()
     listed = {name: storage for name, storage in finder.list([])}
 
-    assert set(listed) == {"plotly.min.js", "plotly.css"}
+    assert set(listed) == {"plotly-basic.min.js", "plotly.css"}
     assert {storage.prefix for storage in listed.values()} == {"vendor/plotly"}
     with listed["plotly.css"].open("plotly.css") as css:
         assert b".js-plotly-plot .plotly" in css.read()
@@ -190,7 +214,7 @@ def test_rules_are_in_the_order_plotly_would_insert_them():
 
 
 def test_a_plotly_without_the_rules_object_fails_loudly():
-    with pytest.raises(ValueError, match="has the installed plotly changed"):
+    with pytest.raises(ValueError, match=r"has plotly\.js-basic-dist-min changed"):
         staticfinders.plotly_css("var nothing = 1;")
 
 
@@ -210,7 +234,7 @@ def test_base_html_marks_every_other_style_plotly_would_inject():
     )
     base = (TEMPLATES / "base.html").read_text(encoding="utf-8")
 
-    assert ids, "plotly.min.js no longer adds MapLibre's CSS this way: check base.html's marker"
+    assert ids, "plotly.js no longer adds MapLibre's CSS this way: check base.html's marker"
     for style_id in ids:
         assert f'id="{style_id}"' in base, f'add <template id="{style_id}"></template> to base.html'
 

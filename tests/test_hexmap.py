@@ -6,7 +6,7 @@ import random
 import pytest
 import shapely
 
-from councils.geography.hexmap import Hex, hex_layout, layouts_document
+from councils.geography.hexmap import Hex, hex_layout, layouts_document, outline, short_labels
 
 LAND = shapely.box(0, 0, 100_000, 100_000)
 
@@ -88,3 +88,63 @@ def test_document_shape():
     assert entry["q"] == 0 and entry["r"] == 0 and entry["x"] == 0 and entry["y"] == 0
     assert len(entry["polygon"]) == 7
     assert document["radius"] == 1
+
+
+AXIAL_NEIGHBOURS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1))
+
+
+def _connected(cells: set[tuple[int, int]]) -> bool:
+    start = next(iter(cells))
+    seen, todo = {start}, [start]
+    while todo:
+        q, r = todo.pop()
+        for dq, dr in AXIAL_NEIGHBOURS:
+            if (q + dq, r + dr) in cells and (q + dq, r + dr) not in seen:
+                seen.add((q + dq, r + dr))
+                todo.append((q + dq, r + dr))
+    return seen == cells
+
+
+def test_london_is_one_compact_block_with_other_councils_around_it():
+    # London's boroughs amid other councils, some of them closer to London's middle.
+    rng = random.Random(11)
+    london = {f"E09{i:06d}": (50_000 + rng.uniform(-3_000, 3_000),) * 2 for i in range(12)}
+    others = _scattered(40, seed=2) | {"E07000999": (50_000, 50_000)}
+    layout = hex_layout(london | others, LAND)
+
+    block = {(layout[code].q, layout[code].r) for code in london}
+    assert _connected(block)
+    # Its outline is that of a compact block: fewer edges than a strung-out one would have.
+    assert len(outline(layout[code] for code in london)) <= 6 * len(london) // 2
+
+
+def test_outline_leaves_out_shared_edges():
+    assert len(outline([Hex(0, 0)])) == 6
+    assert len(outline([Hex(0, 0), Hex(1, 0)])) == 10  # one edge shared
+    assert len(outline([Hex(0, 0), Hex(1, 0), Hex(0, 1)])) == 12  # three shared
+
+
+def test_document_has_london_outline_per_layout():
+    document = layouts_document({"lower_tier": {"E09000001": Hex(0, 0), "E07000001": Hex(1, 0)}})
+    assert len(document["london"]["lower_tier"]) == 6
+
+
+def test_short_labels_are_distinct_three_letters_from_the_names():
+    names = {
+        "E07000170": "Ashfield",
+        "E07000105": "Ashford",
+        "E06000022": "Bath and North East Somerset",
+        "E07000146": "King's Lynn and West Norfolk",
+        "E07000040": "East Devon",
+        "E09000001": "City of London",
+    }
+    labels = short_labels(names)
+
+    assert labels["E07000170"] == "ASH"
+    assert labels["E07000105"] == "ASF"  # ASH was taken by Ashfield, first by name
+    assert labels["E06000022"] == "BNE"
+    assert labels["E07000146"] == "KLW"
+    assert labels["E07000040"] == "EDE"
+    assert all(len(label) == 3 and label.isupper() for label in labels.values())
+    assert len(set(labels.values())) == len(labels)
+    assert short_labels(dict(reversed(names.items()))) == labels

@@ -1,6 +1,7 @@
 """Home table, compare, year in review, methodology, search and sitemap."""
 
 import datetime
+import json
 
 import pytest
 from django.contrib.auth.models import User
@@ -58,6 +59,17 @@ class TestHome:
         former.save()
         _investigations(former, 1, 1)
         assert "Oldshire District Council" in client.get("/").content.decode()
+
+    def test_map_data_gives_each_council_a_short_label_kept_under_a_type_filter(self, client, data):
+        def labels(url):
+            page = client.get(url).content.decode()
+            island = page.split('<script id="map-data" type="application/json">', 1)[1]
+            councils = json.loads(island.split("</script>", 1)[0])["councils"]
+            return {c["code"]: c["short"] for c in councils}
+
+        every, london = labels("/"), labels("/?type=london")
+        assert len(set(every.values())) == len(every) == 3
+        assert london == {code: every[code] for code in london} and len(london) == 2
 
     def test_unpublished_year_is_not_offered_or_shown(self, client, data):
         page = client.get("/").content.decode()

@@ -3,16 +3,20 @@
 A lattice of pointy-top hexagons is laid over England's land, sized so there are a few more land
 cells than councils; councils are then assigned to cells by an optimal assignment that minimises
 the total squared distance between council centroids and cell centres. London's 33 boroughs thus
-get 33 hexagons, pushing their neighbours outwards, instead of a few pixels.
+get 33 hexagons, pushing their neighbours outwards, instead of a few pixels. They are placed
+first, on the cells nearest their middle, so that they make one compact block.
 
 Output coordinates are plain plane units (a hexagon's circumradius is 1, y grows northwards), not
-geographic ones: the front end draws the polygons as they are.
+geographic ones: the front end draws the polygons as they are, London's outline around its
+boroughs' hexagons, and each council's short label (`short_labels`) on its hexagon.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +29,7 @@ SQRT3 = math.sqrt(3)
 # north and the south-west break up into scattered hexagons.
 CELLS_PER_COUNCIL = 1.05
 DECIMALS = 4
+LONDON_PREFIX = "E09"  # the London boroughs' codes: laid out, and outlined, as one block
 
 # Corners of a pointy-top hexagon of circumradius 1, clockwise from the top, closed.
 CORNERS = tuple(
@@ -94,13 +99,48 @@ def hex_layout(
     while len(q) < wanted:
         radius *= 0.98
         q, r, x, y = _land_cells(land, radius)
-    cost = (points[:, None, 0] - x[None, :]) ** 2 + (points[:, None, 1] - y[None, :]) ** 2
-    councils, cells = linear_sum_assignment(cost)
-    return {codes[i]: Hex(int(q[j]), int(r[j])) for i, j in zip(councils, cells, strict=True)}
+    london = np.array([code.startswith(LONDON_PREFIX) for code in codes])
+    free = np.ones(len(q), dtype=bool)
+    layout = {}
+    # London first, onto the cells nearest its middle (a compact block), then everyone else.
+    for group in (london, ~london):
+        if not group.any():
+            continue
+        members = np.flatnonzero(group)
+        cells = np.flatnonzero(free)
+        if group is london:
+            middle = points[members].mean(axis=0)
+            distance = (x[cells] - middle[0]) ** 2 + (y[cells] - middle[1]) ** 2
+            cells = cells[np.argsort(distance, kind="stable")[: len(members)]]
+        px, py = points[members, 0], points[members, 1]
+        cost = (px[:, None] - x[None, cells]) ** 2 + (py[:, None] - y[None, cells]) ** 2
+        chosen_members, chosen_cells = linear_sum_assignment(cost)
+        for i, j in zip(chosen_members, chosen_cells, strict=True):
+            cell = cells[j]
+            layout[codes[members[i]]] = Hex(int(q[cell]), int(r[cell]))
+            free[cell] = False
+    return layout
+
+
+def outline(hexes: Iterable[Hex]) -> list[list[list[float]]]:
+    """The edges around a group of hexagons (those no two of them share), each [[x, y], [x, y]]."""
+    edges: dict[tuple, list[list[float]]] = {}
+    counts: dict[tuple, int] = {}
+    for cell in hexes:
+        corners = cell.polygon()
+        for a, b in itertools.pairwise(corners):
+            # Neighbours' shared corners agree to rounding (each is centre + offset, rounded).
+            key = tuple(
+                sorted([(round(a[0], 2), round(a[1], 2)), (round(b[0], 2), round(b[1], 2))])
+            )
+            edges.setdefault(key, [a, b])
+            counts[key] = counts.get(key, 0) + 1
+    return [edges[key] for key in sorted(edges) if counts[key] == 1]
 
 
 def layouts_document(layouts: Mapping[str, Mapping[str, Hex]]) -> dict[str, Any]:
-    """The `hexes.json` content: per layout, per council code, the hexagon's centre and polygon."""
+    """The `hexes.json` content: per layout, per council code, the hexagon's centre and polygon;
+    and per layout the outline of London's boroughs, drawn round them as one block."""
     return {
         "radius": 1,
         "orientation": "pointy-top",
@@ -111,4 +151,44 @@ def layouts_document(layouts: Mapping[str, Mapping[str, Hex]]) -> dict[str, Any]
             }
             for name, layout in layouts.items()
         },
+        "london": {
+            name: outline(h for code, h in layout.items() if code.startswith(LONDON_PREFIX))
+            for name, layout in layouts.items()
+        },
     }
+
+
+# Words a short label skips: "Bath and North East Somerset" is BNE, not BAN.
+MINOR_WORDS = {"and", "of", "on", "upon", "the", "in", "with", "city", "county", "borough"}
+
+
+def _label_candidates(name: str) -> Iterable[str]:
+    """Three-letter labels for a name, the most recognisable first: initials of three words, the
+    first word's initial and the next's first two letters, then any three of its letters in
+    order starting with its first (as airport codes are made)."""
+    every = [w.replace("'", "") for w in re.findall(r"[A-Za-z']+", name)]  # King's: one word
+    words = [w for w in every if w.lower() not in MINOR_WORDS] or [w for w in every if w] or ["X"]
+    if len(words) >= 3:
+        yield "".join(w[0] for w in words[:3])
+    if len(words) == 2:
+        yield words[0][0] + words[1][:2]
+    letters = "".join(words)
+    if len(letters) < 3:
+        yield letters.ljust(3, letters[-1])
+    for rest in itertools.combinations(letters[1:], 2):
+        yield letters[0] + "".join(rest)
+
+
+def short_labels(names: Mapping[str, str]) -> dict[str, str]:
+    """A distinct three-letter label (upper case) per code, from its name; the same names always
+    give the same labels. Councils take their first free candidate in order of name and code."""
+    taken: set[str] = set()
+    labels = {}
+    for code, name in sorted(names.items(), key=lambda item: (item[1], item[0])):
+        label = next(
+            (c.upper() for c in _label_candidates(name) if c.upper() not in taken),
+            code[-3:],  # every candidate taken: the code's last digits, distinct within a type
+        )
+        taken.add(label)
+        labels[code] = label
+    return labels

@@ -27,12 +27,28 @@ from django.http import HttpResponse, JsonResponse
 from import_export.resources import ModelResource
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from councils.opendata.published import Column, OpenDataEncoder, Row, Value
 from councils.opendata.spreadsheets import neutralise_formula
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An XLSX download's second sheet, after its columns' meanings: how to read and reuse the data.
+NOTES = (
+    "Rates are whole percentages rounded half up (12.5% is 13%); upheld_per_100k has one decimal "
+    "place. An empty cell means no figure: nothing to count it from (a base of zero).",
+    "Averages for similar authorities pool every council of the same type: the sum of their "
+    "numerators divided by the sum of their bases. How every figure is worked out: /methodology/ "
+    "on this site.",
+    "Small bases mislead: treat a figure based on fewer than 10 cases with caution.",
+    "Licence: Open Government Licence v3.0, "
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "Contains ONS data © Crown copyright and database right.",
+)
+WIDTH_LIMITS = (8, 60)  # characters: every column readable, none wider than a screen
+NOTES_WIDTH = 110  # the Notes sheet's sentences
 
 
 class SafeResource(ModelResource):
@@ -84,15 +100,45 @@ def _csv_text(value: Value) -> str:
 
 
 def _xlsx(columns: Sequence[Column], rows: Iterable[Row], title: str) -> bytes:
-    """Numbers stay numbers; per-100k keeps its one decimal place on screen."""
+    """Numbers stay numbers; per-100k keeps its one decimal place on screen. The header row
+    stays in view, each column is as wide as its contents (within limits), and a Notes sheet
+    says what each column holds, how to read the figures and the licence."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append([column.name for column in columns])
-    for cells in _cells(columns, rows):
+    sheet.freeze_panes = "A2"
+    table = list(_cells(columns, rows))
+    header = [column.name for column in columns]
+    for index, name in enumerate(header, start=1):
+        widest = max((len(_csv_text(cells[index - 1])) for cells in table), default=0)
+        sheet.column_dimensions[get_column_letter(index)].width = _width(max(len(name), widest))
+    sheet.append([_bold(sheet, name) for name in header])
+    for cells in table:
         sheet.append([_xlsx_cell(sheet, value) for value in cells])
+
+    notes = book.create_sheet("Notes")
+    notes.column_dimensions["A"].width = _width(max(map(len, header)))
+    notes.column_dimensions["B"].width = NOTES_WIDTH
+    notes.append([_bold(notes, "Column"), _bold(notes, "What it holds")])
+    for column in columns:
+        notes.append([column.name, neutralise_formula(column.description)])
+    notes.append([])
+    for note in NOTES:
+        notes.append([neutralise_formula(note)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _width(characters: int) -> int:
+    """A column's width for its longest text, with a little room, within WIDTH_LIMITS."""
+    low, high = WIDTH_LIMITS
+    return min(max(characters + 2, low), high)
+
+
+def _bold(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, text)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Value) -> object:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
-from django.utils.html import json_script
 
 from councils.models import Council, CouncilType, ReportingYear
 from councils.pages import tables
@@ -78,21 +77,23 @@ def current_refs(council_type: str | None = None) -> list[CouncilRef]:
 
 @dataclass(frozen=True)
 class CouncilTable:
-    """A table of councils for one year and statistic, with its chart's data island."""
+    """A table of councils for one year and statistic, with its chart."""
 
     count: int
     body: str  # the table's rendered <tbody>
-    data: str  # the chart's data as a <script type="application/json"> element
+    chart: str  # the map's data island (a <script type="application/json">), or the drawn plot
+    picture: str = ""  # the map drawn on the server (councils.pages.svgmap), until map.js draws
 
 
 def council_table(
     rows: list[tables.CouncilRow],
     year: ReportingYear,
-    chart: dict,
-    data_id: str,
+    statistic: Statistic,
+    chart: str,
     *,
     selected: str | None = None,
     show_intervals: bool = False,
+    picture: str = "",
 ) -> CouncilTable:
     body = render_to_string(
         "councils/includes/council_rows.html",
@@ -101,10 +102,10 @@ def council_table(
             "year": year,
             "selected": selected,
             "show_intervals": show_intervals,
-            "label": chart["label"],  # each cell's label, shown on a phone (site.css)
+            "label": statistic.label,  # each cell's label, shown on a phone (site.css)
         },
     )
-    return CouncilTable(count=len(rows), body=body, data=json_script(chart, data_id))
+    return CouncilTable(count=len(rows), body=body, chart=chart, picture=picture)
 
 
 def chart_entry(row: tables.CouncilRow) -> dict:

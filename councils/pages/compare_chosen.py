@@ -97,7 +97,7 @@ class StatisticComparison:
 
     statistic: Statistic
     rows: list[tables.CouncilRow]  # in the order chosen
-    years: list[dict]  # {"year", "cells": [(own FigureCell or None, similar FigureCell)]}
+    years: list[dict]  # {"year", "cells": [(own PublishedFigure or None, similar PublishedFigure)]}
 
 
 def comparisons(

@@ -4,13 +4,13 @@ import re
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from councils import figures
 from councils.models import CouncilType
-from councils.pages import tables
+from councils.pages import dotplot, tables
 from councils.pages.choices import (
     CouncilTable,
-    chart_entry,
     choose_year,
     chosen_sorting,
     chosen_statistic,
@@ -43,10 +43,13 @@ def compare(request: HttpRequest, council_type: str, year: str):
             "council_types": types,
             "statistic": statistic,
             "statistics": list(Statistic),
-            "table": _compare_table(stats, statistic, council_type, sort, descending, selected),
+            "table": _compare_table(
+                stats, statistic, this_type, average, (sort, descending), selected
+            ),
             "average": average,
             "selected": selected,
             "columns": tables.columns(request.GET, statistic.label, sort, descending),
+            "sort_links": dotplot.sort_links(request.GET, sort, descending),
         },
     )
 
@@ -54,35 +57,26 @@ def compare(request: HttpRequest, council_type: str, year: str):
 def _compare_table(
     stats: YearStatistics,
     statistic: Statistic,
-    council_type: str,
-    sort: str,
-    descending: bool,
+    council_type: CouncilType,
+    average: tables.PublishedFigure,
+    sorting: tuple[str, bool],
     selected: str | None,
 ) -> CouncilTable:
     refs = [
-        c.council for c in stats.councils.values() if c.council.type == council_type
-    ] or current_refs(council_type)
+        c.council for c in stats.councils.values() if c.council.type == council_type.slug
+    ] or current_refs(council_type.slug)
+    sort, descending = sorting
     rows = tables.council_rows(stats, statistic, refs, sort=sort, descending=descending)
-    average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
-    chart = {
-        "statistic": statistic.value,
-        "label": statistic.label,
-        "selected": selected,
-        "average": average.value and float(average.value),
-        "councils": [
-            chart_entry(row) | {"interval": _interval(row), "area": row.council.name}
-            for row in rows
-        ],
-    }
-    return council_table(
-        rows, stats.year, chart, "compare-data", selected=selected, show_intervals=True
+    rows = tables.selected_first(rows, selected)  # the council the visitor came from
+    plot = render_to_string(
+        "councils/includes/dot_plot.html",
+        {
+            "plot": dotplot.dot_plot(rows, average, selected),
+            "statistic": statistic,
+            "council_type": council_type,
+        },
     )
-
-
-def _interval(row: tables.CouncilRow):
-    if row.cell.interval is None:
-        return None
-    return [float(row.cell.interval[0]), float(row.cell.interval[1])]
+    return council_table(rows, stats.year, statistic, plot, selected=selected, show_intervals=True)
 
 
 EXTREMES_MIN_BASE = 10  # only councils with at least this base appear as highest or lowest

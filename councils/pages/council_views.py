@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 
 from councils import figures
-from councils.models import Council, Decision, Recommendation
+from councils.models import Council, CouncilType, Decision, Recommendation
 from councils.pages import share, tables, trend
 from councils.pages.choices import YearChoice, choose_year
 from councils.pages.wording import sentences
-from councils.statistics import Figures, Statistic, council_year_counts
+from councils.statistics import CouncilRef, Figures, Statistic, council_year_counts
 
 GSS_CODE_RE = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
 OVERVIEW_FROM = "2024-25"  # the year the Ombudsman's outcome-group wording starts
@@ -81,4 +81,23 @@ def _year_context(council: Council, choice: YearChoice, per_year) -> dict:
         "published_decisions": list(published.order_by("-decided", "reference")[:50]),
         "trend": trend_rows,
         "trend_chart": trend.trend_chart(council, trend_rows),
+        **_county_districts(council, stats),
+    }
+
+
+def _county_districts(council: Council, stats) -> dict:
+    """A county page lists its districts with their figures."""
+    if council.type_id != CouncilType.COUNTY:
+        return {}
+    districts = Council.objects.districts_of(council).values(
+        *CouncilRef.FIELDS, "ceased_on", **CouncilRef.EXPRESSIONS
+    )
+    refs, former = [], set()
+    for row in districts:
+        if row.pop("ceased_on"):
+            former.add(row["id"])
+        refs.append(CouncilRef(**row))
+    return {
+        "districts": tables.district_rows(stats, refs, former),
+        "district_statistics": tables.RATES,
     }

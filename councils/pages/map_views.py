@@ -5,10 +5,13 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import json_script
 
 from councils import figures
-from councils.models import CouncilType
-from councils.pages import tables
+from councils.geography import hexmap
+from councils.models import Council, CouncilType, ReportingYear
+from councils.pages import svgmap, tables
 from councils.pages.choices import (
     CouncilTable,
     chart_entry,
@@ -17,9 +20,8 @@ from councils.pages.choices import (
     chosen_sorting,
     chosen_statistic,
     council_table,
-    current_refs,
 )
-from councils.statistics import Statistic, YearStatistics
+from councils.statistics import CouncilRef, Statistic, YearStatistics
 
 
 def home(request: HttpRequest):
@@ -57,21 +59,62 @@ def _map_table(
     stats: YearStatistics, statistic: Statistic, council_type: str | None, sort: str, descending
 ) -> CouncilTable:
     # Every current council, and any former one with figures that year (older years).
-    councils = {ref.id: ref for ref in current_refs(council_type)}
+    register = Council.objects.values(*CouncilRef.FIELDS, "ceased_on", **CouncilRef.EXPRESSIONS)
+    councils = {}
+    names = {}  # the hex view's labels come from every name, so years and filters keep them
+    for row in register:
+        ceased = row.pop("ceased_on")
+        names[row["code"]] = row["name"]
+        if not ceased:
+            councils[row["id"]] = CouncilRef(**row)
     for entry in stats.councils.values():
-        if council_type in (None, entry.council.type):
-            councils.setdefault(entry.council.id, entry.council)
-    rows = tables.council_rows(
-        stats, statistic, list(councils.values()), sort=sort, descending=descending
-    )
+        councils.setdefault(entry.council.id, entry.council)
+    labels = hexmap.short_labels(names)
+    shown = [ref for ref in councils.values() if council_type in (None, ref.type)]
+    rows = tables.council_rows(stats, statistic, shown, sort=sort, descending=descending)
+    classes, fills = svgmap.value_fills(rows)
     chart = {
         "statistic": statistic.value,
         "label": statistic.label,
         "unit": "" if statistic is Statistic.PER_100K else "%",
         "year": stats.year.label,
-        "councils": [chart_entry(row) for row in rows],
+        "classes": [
+            {"from": float(c.low), "to": float(c.high), "colour": c.colour} for c in classes
+        ],
+        "councils": [
+            chart_entry(row)
+            | {"short": labels[row.council.code], "fill": fills.get(row.council.code)}
+            for row in rows
+        ],
     }
-    return council_table(rows, stats.year, chart, "map-data")
+    return council_table(
+        rows,
+        stats.year,
+        statistic,
+        json_script(chart, "map-data"),
+        picture=_map_picture(rows, fills, stats.year),
+    )
+
+
+def _map_picture(rows: list[tables.CouncilRow], fills: dict[str, str], year: ReportingYear) -> str:
+    """The map as SVG: each council a link with its figure, other areas pale context."""
+    areas = svgmap.map_areas(Path(settings.GEOGRAPHY_DIR) / "lower_tier.geojson")
+    if areas is None:
+        return ""
+    shown = {row.council.code for row in rows}
+    return render_to_string(
+        "councils/includes/map_svg.html",
+        {
+            "areas": areas,
+            "councils": [
+                (row, areas.paths[row.council.code], fills.get(row.council.code))
+                for row in rows
+                if row.council.code in areas.paths
+            ],
+            "context": [path for code, path in areas.paths.items() if code not in shown],
+            "year": year,
+        },
+    )
 
 
 MAP_FILES = {  # URL name -> (file in GEOGRAPHY_DIR, content type)

@@ -133,3 +133,33 @@ def sort_rows(rows: list[CouncilRow], sort: str, descending: bool) -> list[Counc
     if sort == "base":
         return sorted(rows, key=lambda r: (r.cell.base, r.council.name), reverse=descending)
     return sorted(rows, key=lambda r: r.council.name, reverse=descending)
+
+
+def selected_first(rows: list[CouncilRow], slug: str | None) -> list[CouncilRow]:
+    """The council with this slug moved to the top (the one a visitor came from), the rest kept."""
+    return sorted(rows, key=lambda row: row.council.slug != slug)
+
+
+RATES = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    """A district on its county's page: the three rates, each with its base."""
+
+    council: CouncilRef
+    cells: list[tuple[Statistic, PublishedFigure]]  # in the order of RATES
+
+
+def district_rows(
+    stats: YearStatistics, districts: list[CouncilRef], former: set[int]
+) -> list[DistrictRow]:
+    """Each district by name; a former one (`former`: ids) only in a year it has figures for."""
+    rows = []
+    for district in sorted(districts, key=lambda d: d.name):
+        found = stats.for_council(district.id)
+        if found is None and district.id in former:
+            continue
+        figures = found.figures if found else Figures()
+        rows.append(DistrictRow(district, [(s, figure_cell(figures.get(s))) for s in RATES]))
+    return rows

@@ -1,10 +1,11 @@
-/* Charts for the council, compare and year pages, drawn from JSON data islands.
+/* Charts for the council and year pages, drawn from JSON data islands (the compare page's dot
+ * plot is drawn on the server: councils/dotplot.py).
  * Every chart repeats a table on the same page, so the page works without JavaScript and the
  * charts are hidden from assistive technology (aria-hidden on their containers). */
 (function () {
   "use strict";
 
-  var COLOURS = { own: "#1d4f91", similar: "#d4351c", selected: "#d4351c", point: "#1d4f91" };
+  var COLOURS = { own: "#1d4f91", similar: "#d4351c" };
   // No mode bar: its buttons would be focusable inside containers hidden from assistive technology.
   var CONFIG = { displayModeBar: false, responsive: true };
 
@@ -94,49 +95,6 @@
 
   function shorten(name) { return name.length > 18 ? name.slice(0, 17) + "…" : name; }
 
-  function drawCompare() {
-    var data = readData("compare-data");
-    var target = document.getElementById("compare-chart");
-    if (!data || !target || !window.Plotly) { return; }
-    var rows = data.councils.filter(function (c) { return c.value !== null; });
-    rows.sort(function (a, b) { return a.value - b.value; });
-    // On a phone the area name ("Ashfield") leaves room for the plot; the full name is in the table.
-    var small = narrow(target);
-    var names = rows.map(function (c) { return small ? shorten(c.area) : c.name; });
-    var trace = {
-      type: "scatter", mode: "markers", orientation: "h",
-      x: rows.map(function (c) { return c.value; }), y: names,
-      text: rows.map(function (c) { return c.display + " (base " + c.base + ")"; }),
-      hovertemplate: "%{y}: %{text}<extra></extra>",
-      marker: {
-        size: 8,
-        color: rows.map(function (c) {
-          return c.url.indexOf("/" + data.selected + "/") > -1 ? COLOURS.selected : COLOURS.point;
-        })
-      },
-      error_x: {
-        type: "data", symmetric: false, color: "#505a5f", thickness: 1,
-        array: rows.map(function (c) { return c.interval ? c.interval[1] - c.value : 0; }),
-        arrayminus: rows.map(function (c) { return c.interval ? c.value - c.interval[0] : 0; })
-      },
-      customdata: rows.map(function (c) { return c.url; })
-    };
-    var shapes = [];
-    if (data.average !== null && data.average !== undefined) {
-      shapes.push({ type: "line", x0: data.average, x1: data.average, yref: "paper", y0: 0, y1: 1,
-        line: { color: "#0b0c0c", width: 2, dash: "dash" } });
-    }
-    window.Plotly.newPlot(target, [trace], layout({
-      height: Math.max(400, 18 * rows.length + 80), shapes: shapes, showlegend: false,
-      margin: { t: 20, r: 10, b: 40, l: small ? 120 : 240 }, xaxis: { title: { text: data.label } },
-      yaxis: { automargin: !small, tickfont: { size: small ? 10 : 11 }, dtick: 1 }
-    }), CONFIG);
-    target.on("plotly_click", function (event) {
-      var url = event.points && event.points[0] && event.points[0].customdata;
-      if (url) { window.location.href = url; }
-    });
-  }
-
   function drawYear() {
     var data = readData("year-data");
     if (!data || !window.Plotly) { return; }
@@ -161,7 +119,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     drawTrend();
-    drawCompare();
     drawYear();
   });
 }());

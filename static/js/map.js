@@ -11,9 +11,12 @@
  *           data-geometry-url="/map/lower_tier.geojson"   lower-tier areas (GeoJSON, lon/lat)
  *           data-county-url="/map/counties.geojson"       county council areas (GeoJSON)
  *           data-hex-url="/map/hexes.json"                hex layouts (councils/hexmap.py)
+ *           data-plotly-url="/static/…/plotly-basic.min.js"  fetched after the page's load
  *           data-map-data="map-data">                     id of the data island (optional,
  *      </div>                                             default "map-data")
  *    The geometry is fetched only when a view needs it (hexes.json only for the hex view).
+ *    The container may hold the map drawn on the server (`.council-map__static`, an SVG with a
+ *    link per council): it stays until this script has drawn its own.
  *
  * 2. A data island, `{{ map_data|json_script:"map-data" }}`:
  *      {
@@ -30,8 +33,12 @@
  *          "display": "81%",                  the figure as shown on the page
  *          "base": 94,                        what the figure is based on, or null
  *          "verdict": "higher",               "higher", "similar", "lower" or null
- *          "greyed": false                    base under 5: greyed, no verdict
+ *          "greyed": false,                   base under 5: greyed, no verdict
+ *          "short": "ASH",                    a distinct three-letter label (hex view)
+ *          "fill": "#41b6c4"                  its colour by value (null: no figure, or greyed)
  *        }],
+ *        "classes": [{"from": 0, "to": 20,    the value colours' classes, for the legend
+ *                     "colour": "#c7e9b4"}],  (councils/svgmap.py chooses them and the fills)
  *        optional:
  *        "base_label": "detailed investigations",  default: by statistic (see BASE_LABELS)
  *        "colour_by": "value",                "value" (default) or "verdict"
@@ -39,7 +46,6 @@
  *                                             when the councils include counties but no districts)
  *        "view": "geo",                       "geo" (areas, default) or "hex" (same-size hexagons)
  *        "selected": "E07000170",             a council to outline
- *        "legend": {"min": 0, "max": 100}     the value scale's range (default: the data's)
  *      }
  *
  * The reader's choices of view, layer and colouring are kept in the URL (`view`, `layer`,
@@ -54,8 +60,6 @@
   // A plate carrée squeezed by cos(latitude) at England's middle: shapes within a few per cent.
   const X_SCALE = Math.cos((52.6 * Math.PI) / 180);
 
-  // Sequential, colour-blind safe (ColorBrewer YlGnBu without its near-white end).
-  const VALUE_COLOURS = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"];
   // Diverging purple-orange (ColorBrewer PuOr ends), with a neutral between: colour-blind safe.
   const VERDICT_COLOURS = { lower: "#5e3c99", similar: "#d9d2c3", higher: "#e66101" };
   const VERDICT_LABELS = {
@@ -187,52 +191,88 @@
         code: code,
         x: cell.polygon.map((point) => point[0]),
         y: cell.polygon.map((point) => point[1]),
+        centre: [cell.x, cell.y],
       })),
     );
   }
 
-  // ---- colours and legend --------------------------------------------------------------------
-
-  /* Round class breaks (1, 2, 2.5 or 5 times a power of ten) covering [min, max] in at most
-     VALUE_COLOURS.length classes. */
-  function valueClasses(data) {
-    const values = data.councils.filter((c) => c.value !== null && !c.greyed).map((c) => c.value);
-    const legend = data.legend || {};
-    const min =
-      legend.min !== undefined ? legend.min : values.length ? Math.min.apply(null, values) : 0;
-    let max =
-      legend.max !== undefined ? legend.max : values.length ? Math.max.apply(null, values) : 1;
-    if (max <= min) {
-      max = min + 1;
-    }
-    const rough = (max - min) / VALUE_COLOURS.length;
-    const power = Math.pow(10, Math.floor(Math.log10(rough)));
-    const classCount = (step) => Math.ceil((max - Math.floor(min / step) * step) / step);
-    const step = [1, 2, 2.5, 5, 10, 20]
-      .map((m) => m * power)
-      .find((s) => classCount(s) <= VALUE_COLOURS.length);
-    const start = Math.floor(min / step) * step;
-    const count = Math.max(1, classCount(step));
-    const last = VALUE_COLOURS.length - 1;
-    return Array.from({ length: count }, (_, index) => ({
-      from: start + index * step,
-      to: start + (index + 1) * step,
-      // Spread over the whole palette, light to dark, however many classes there are.
-      colour: VALUE_COLOURS[count === 1 ? last : Math.round((index * last) / (count - 1))],
-    }));
+  /* Over the hexagons: London's boroughs outlined as one block, and each council's short label
+     (dark text, or white on the darkest fills). */
+  function hexOverlays(hexes, layer, areas, data, fills) {
+    const outline = { x: [], y: [] };
+    ((hexes.london || {})[layer] || []).forEach(([from, to]) => {
+      outline.x.push(from[0], to[0], null);
+      outline.y.push(from[1], to[1], null);
+    });
+    const councils = new Map(data.councils.map((c) => [c.code, c]));
+    const labels = areas.filter((area) => councils.has(area.code) && councils.get(area.code).short);
+    return [
+      {
+        type: "scatter",
+        mode: "lines",
+        x: outline.x,
+        y: outline.y,
+        line: { width: 3, color: STYLE.selectedLine },
+        hoverinfo: "skip",
+        showlegend: false,
+      },
+      {
+        type: "scatter",
+        mode: "text",
+        x: labels.map((area) => area.centre[0]),
+        y: labels.map((area) => area.centre[1]),
+        text: labels.map((area) => councils.get(area.code).short),
+        textfont: {
+          size: 10,
+          color: labels.map((area) => (isDark(fills.get(area.code)) ? "#ffffff" : "#0b0c0c")),
+        },
+        hoverinfo: "skip",
+        showlegend: false,
+        meta: { labels: true },
+      },
+    ];
   }
+
+  /* Whether white text reads better than near-black on this fill (WCAG contrast). */
+  function isDark(colour) {
+    const rgb = /^#([0-9a-f]{6})$/i.exec(colour || "");
+    if (!rgb) {
+      return false;
+    }
+    const n = parseInt(rgb[1], 16);
+    const channel = (shift) => {
+      const c = ((n >> shift) & 255) / 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    };
+    const luminance = 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0);
+    const againstWhite = 1.05 / (luminance + 0.05);
+    const againstText = (luminance + 0.05) / 0.0537; // #0b0c0c
+    return againstWhite > againstText;
+  }
+
+  /* Labels sized to the hexagons as drawn; hidden where they would be too small to read. */
+  function fitHexLabels(plot) {
+    const index = plot.data.findIndex((trace) => trace.meta && trace.meta.labels);
+    if (index < 0) {
+      return null;
+    }
+    const xs = [].concat(...plot.data.map((t) => t.x)).filter((v) => v !== null);
+    const ys = [].concat(...plot.data.map((t) => t.y)).filter((v) => v !== null);
+    const span = (values) => Math.max.apply(null, values) - Math.min.apply(null, values);
+    const box = plot.getBoundingClientRect();
+    const pixelsPerUnit = Math.min(box.width / span(xs), box.height / span(ys));
+    const size = Math.min(13, Math.floor((Math.sqrt(3) * pixelsPerUnit) / 2.3));
+    return window.Plotly.restyle(plot, { "textfont.size": size, visible: size >= 7 }, [index]);
+  }
+
+  // ---- colours and legend --------------------------------------------------------------------
 
   function formatNumber(value) {
     return Number(value.toFixed(6)).toLocaleString("en-GB");
   }
 
-  function classFor(classes, value) {
-    const index = classes.findIndex((c) => value < c.to);
-    return classes[index < 0 ? classes.length - 1 : index];
-  }
-
   /* How one council is drawn: {fill, pattern?} */
-  function councilStyle(council, colourBy, classes) {
+  function councilStyle(council, colourBy) {
     if (council.greyed) {
       return { fill: STYLE.greyedFill, pattern: GREYED_PATTERN };
     }
@@ -240,7 +280,7 @@
       return { fill: VERDICT_COLOURS[council.verdict] || STYLE.noFigure };
     }
     return {
-      fill: council.value === null ? STYLE.noFigure : classFor(classes, council.value).colour,
+      fill: council.fill || STYLE.noFigure,
     };
   }
 
@@ -338,8 +378,9 @@
 
   function traces(areas, data, colourBy) {
     const councils = new Map(data.councils.map((c) => [c.code, c]));
-    const classes = valueClasses(data);
+    const classes = data.classes;
     const result = [];
+    const fills = new Map(); // each council's fill, for the colour of its label
     let selected = null;
     areas.forEach((area) => {
       const council = councils.get(area.code);
@@ -360,8 +401,9 @@
         result.push(trace);
         return;
       }
-      const style = councilStyle(council, colourBy, classes);
+      const style = councilStyle(council, colourBy);
       trace.fillcolor = style.fill;
+      fills.set(council.code, style.fill);
       if (style.pattern) {
         trace.fillpattern = style.pattern;
       }
@@ -380,7 +422,7 @@
     if (selected) {
       result.push(selected);
     }
-    return { traces: result, classes: classes };
+    return { traces: result, classes: classes, fills: fills };
   }
 
   function layout() {
@@ -501,25 +543,40 @@
       ),
     );
     container.append(controls, status, plot, legend);
+    const drawnOnServer = container.querySelector(".council-map__static");
+    if (drawnOnServer) {
+      plot.before(drawnOnServer); // where the interactive map will be, until it is drawn
+    }
     container.classList.add("council-map--ready");
 
     let drawing = 0;
     function draw() {
       const ticket = ++drawing;
       status.textContent = "Loading the map…";
-      const areas =
-        state.view === "hex" ? hexAreas(container, state.layer) : geoAreas(container, state.layer);
-      areas
-        .then((list) => {
+      const hex = state.view === "hex";
+      const areas = hex ? hexAreas(container, state.layer) : geoAreas(container, state.layer);
+      Promise.all([areas, hex ? fetchJson(container.dataset.hexUrl) : null])
+        .then(([list, hexes]) => {
           if (ticket !== drawing) {
             return null; // a later choice superseded this one
           }
           const built = traces(list, data, state.colourBy);
+          if (hexes) {
+            built.traces.push(...hexOverlays(hexes, state.layer, list, data, built.fills));
+          }
           drawLegend(legend, data, state.colourBy, built.classes);
           const first = !plot.on;
+          if (drawnOnServer) {
+            drawnOnServer.remove(); // the interactive map takes its place
+          }
           return window.Plotly.react(plot, built.traces, layout(), CONFIG).then(() => {
+            if (hexes) {
+              fitHexLabels(plot);
+            }
             if (first) {
               listen(plot);
+              // When the map was first drawn, for bench/page_weight.py (performance timeline).
+              performance.mark("council-map-drawn");
             }
             applyPlotlyLayerRules(plot);
             status.textContent = "";
@@ -576,13 +633,32 @@
     });
   }
 
-  function start() {
-    document.querySelectorAll(".council-map[data-geometry-url]").forEach(setUp);
+  /* plotly.js (a third of a megabyte) is fetched once the page has loaded: until then the map
+     drawn on the server shows, and the page's first load stays small. */
+  function withPlotly(url) {
+    if (window.Plotly) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.addEventListener("load", resolve);
+      script.addEventListener("error", reject);
+      document.head.append(script);
+    });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  function start() {
+    const maps = document.querySelectorAll(".council-map[data-geometry-url]");
+    if (maps.length) {
+      // Without plotly.js the map drawn on the server stays, links and all.
+      withPlotly(maps[0].dataset.plotlyUrl).then(() => maps.forEach(setUp), () => null);
+    }
+  }
+
+  if (document.readyState === "complete") {
     start();
+  } else {
+    window.addEventListener("load", start);
   }
 })();
