@@ -176,6 +176,13 @@ class ImportFlows:
         import_file.preview_storage = storage  # for import_action, if the preview refuses it
         return storage
 
+    def create_import_form(self, request):
+        # One form per request: the library's import_action would otherwise check a large upload
+        # a second time after the background path found it invalid.
+        if not hasattr(request, "import_form"):
+            request.import_form = super().create_import_form(request)
+        return request.import_form
+
     def import_action(self, request, **kwargs):
         upload = request.FILES.get("import_file")
         if upload is not None and upload.size > settings.IMPORT_BACKGROUND_BYTES:
