@@ -15,7 +15,6 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from councils import revisions
-from councils.groups import CategoryFormerName
 from councils.imports.admin import ImportFlows
 from councils.imports.files import FORMATS, ImportFileError, check_upload, unreadable
 from councils.imports.resources import (
@@ -38,6 +37,7 @@ from councils.models import (
     RevisedCouncil,
     Revision,
 )
+from councils.models.groups import CategoryFormerName
 
 # Staff see which site they are signed in to, not "Django administration".
 admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME}: staff"

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
 from councils.models import Council, Decision, Recommendation, ReportingYear
-from councils.revision_models import Revision
+from councils.models.revisions import Revision
 from letters.access import visible_letters
 
 MAX_ENTRIES = 50  # of each kind, and in the feed: a reader polls often, it needs the latest

@@ -9,7 +9,8 @@ import time_machine
 from django.contrib.auth.models import User
 
 from councils import dataversion
-from councils.models import Decision, Outcome, RecommendationKind, _three_months_before
+from councils.models import Decision, Outcome, RecommendationKind
+from councils.models.decisions import _three_months_before
 from letters import rendering
 from letters.generation import generate_letters
 from tests.factories import (

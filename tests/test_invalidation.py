@@ -22,7 +22,6 @@ from django.core.management import call_command
 from councils import dataversion
 from councils.dataversion import VersionedModel, VersionedQuerySet
 from councils.demo import clear_demo_data, seed_demo_data
-from councils.groups import Category, CategoryFormerName, CouncilType
 from councils.models import (
     Council,
     Decision,
@@ -31,7 +30,8 @@ from councils.models import (
     Recommendation,
     ReportingYear,
 )
-from councils.revision_models import RevisedCouncil, Revision
+from councils.models.groups import Category, CategoryFormerName, CouncilType
+from councils.models.revisions import RevisedCouncil, Revision
 from letters import rendering
 from letters.generation import generate_letters
 from letters.models import Letter, LetterTemplate, LetterVersion

@@ -12,8 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 
 from councils import dataversion
-from councils.groups import CategoryFormerName
 from councils.models import Category, Council, CouncilType, Decision, Outcome, ReportingYear
+from councils.models.groups import CategoryFormerName
 from councils.statistics import category_statistics, year_statistics
 from tests.factories import (
     CouncilFactory,

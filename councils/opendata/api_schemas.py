@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema, create_model
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
-from councils.groups import CouncilType
+from councils.models.groups import CouncilType
 from councils.opendata.published import FIGURE_FIELDS, STATISTICS_COLUMNS, Column, Kind
 from councils.opendata.views import FORMATS
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from councils.dataversion import VersionedModel, VersionedQuerySet
+from councils.models.years import parse_year_label
 
 YEAR_LABEL_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 year_label_shape = RegexValidator(YEAR_LABEL_PATTERN, "Use a reporting year like 2023-24.")
@@ -148,7 +149,6 @@ class Category(VersionedModel):
         return self.first_year <= label and (not self.last_year or label <= self.last_year)
 
     def clean(self):
-        from councils.models import parse_year_label  # models.py imports this module
 
         for field in ("first_year", "last_year"):
             if value := getattr(self, field):

@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from councils.dataversion import VersionedModel, VersionedQuerySet
-from councils.models import Council, ReportingYear
+from councils.models.register import Council
+from councils.models.years import ReportingYear
 
 
 class RevisionQuerySet(VersionedQuerySet):
