@@ -43,7 +43,7 @@ COLD = """
 import json, statistics, time
 from django.core.cache import cache
 from django.test import Client
-from councils import dataversion, figures
+from councils import dataversion, memo
 from councils.models import Council, ReportingYear
 from django.contrib.auth.models import AnonymousUser
 from letters.access import visible_letters
@@ -78,7 +78,7 @@ for name, url in pages.items():
     tries = []
     for _ in range(TRIES):
         dataversion.bump()  # a data change: nothing computed before it may be used
-        figures.clear()
+        memo.clear()
         cache.clear()
         started = time.perf_counter()
         status = client.get(url).status_code

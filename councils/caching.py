@@ -1,7 +1,7 @@
 """The HTTP/page layer: every public page and download, cacheable by us and by any proxy or CDN.
 
 It is one of the site's two caches (the other is the memo of a year's figures,
-`councils.figures`), and both are keyed on the data version (`councils.dataversion`), which every
+`councils.memo`), and both are keyed on the data version (`councils.dataversion`), which every
 write moves. Nothing here expires to be safe: a key is never stale.
 
 **The key** of a public page is made of

@@ -1,7 +1,7 @@
 """The data version: one number that goes up with every write to what the public sees.
 
 It is the only invalidation key of the site's two caches: the HTTP/page layer
-(`councils.caching`) and the memo of a year's figures (`councils.figures`). Nothing else is ever
+(`councils.caching`) and the memo of a year's figures (`councils.memo`). Nothing else is ever
 invalidated, so every write path moves it, and all of them do so through this module:
 
 - `VersionedModel`: a model's `save()` and `delete()` bump;

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache, caches
 
-from councils import figures
+from councils import memo
 from councils.models import CouncilType, Outcome
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
@@ -19,11 +19,11 @@ def _clear_cache():
     data version (tests roll back, so version numbers repeat)."""
     cache.clear()
     caches["jobs"].clear()  # background jobs' progress
-    figures.clear()
+    memo.clear()
     yield
     cache.clear()
     caches["jobs"].clear()
-    figures.clear()
+    memo.clear()
 
 
 def restore_seeded_rows() -> None:

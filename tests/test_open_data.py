@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from councils import dataversion, figures
+from councils import dataversion, memo
 from councils.models import Compliance, CouncilType, Decision, Outcome
 from councils.statistics import year_statistics
 from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
@@ -398,9 +398,9 @@ class TestConditionalRequests:
         def must_not_run(years):
             raise AssertionError("statistics computed for a conditional request")
 
-        figures.clear()  # not even from the figures kept since the first request
+        memo.clear()  # not even from the figures kept since the first request
         cache.clear()  # nor from the page store: the ETag alone answers
-        monkeypatch.setattr("councils.figures.statistics_for_years", must_not_run)
+        monkeypatch.setattr("councils.memo.statistics_for_years", must_not_run)
         # Expected queries: the data version.
         with django_assert_max_num_queries(1):
             again = client.get(URL.format("csv"), HTTP_IF_NONE_MATCH=etag)

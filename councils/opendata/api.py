@@ -33,7 +33,7 @@ from ninja.renderers import JSONRenderer
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from councils import figures
+from councils import memo
 from councils.caching import public_page
 from councils.models import Council, CouncilType, ReportingYear
 from councils.opendata import api_schemas as schemas
@@ -276,7 +276,7 @@ def council_detail(
             for fmt in FORMATS
         },
         "statistics": council_rows(
-            council.pk, figures.statistics(request, request.public_years).values()
+            council.pk, memo.statistics(request, request.public_years).values()
         ),
     }
 
@@ -311,7 +311,7 @@ def year_detail(
     reporting_year = find_year(request.public_years, year)
     if reporting_year is None:
         raise HttpError(404, f"There are no published figures for the year {year!r}.")
-    stats = figures.year_statistics(request, reporting_year)
+    stats = memo.year_statistics(request, reporting_year)
     return {
         "year": year_summary(reporting_year),
         "councils": year_rows(stats),

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from councils import figures, revisions
+from councils import memo, revisions
 from councils.models import Council, ReportingYear
 from councils.opendata.exports import download
 from councils.opendata.published import (
@@ -106,7 +106,7 @@ def year_statistics_file(
     request: HttpRequest, public_years: list[ReportingYear], year: str, fmt: str
 ) -> HttpResponse:
     def rows(reporting_year):
-        return year_rows(figures.year_statistics(request, reporting_year))
+        return year_rows(memo.year_statistics(request, reporting_year))
 
     return _year_file(public_years, year, fmt, "council-statistics", STATISTICS_COLUMNS, rows)
 
@@ -138,7 +138,7 @@ def council_statistics_file(
     council = find_council(slug)
     if council is None:
         return not_found(f"There is no council {slug!r}.")
-    rows = council_rows(council.pk, figures.statistics(request, public_years).values())
+    rows = council_rows(council.pk, memo.statistics(request, public_years).values())
     return download(fmt, STATISTICS_COLUMNS, rows, f"{council.slug}-statistics")
 
 

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from councils import figures
+from councils import memo
 from councils.models import Council
 from councils.pages import tables, trend
 from councils.pages.choices import YearChoice, choose_year
@@ -145,7 +145,7 @@ def compare_councils(request: HttpRequest):
         "max_councils": MAX_COUNCILS,
     }
     if year_choice.year is not None and len(councils) >= MIN_COUNCILS:
-        per_year = figures.statistics(request, year_choice.years)
+        per_year = memo.statistics(request, year_choice.years)
         context["comparisons"] = comparisons(councils, per_year[year_choice.year.label], per_year)
     response = render(request, "councils/compare_councils.html", context)
     if year_choice.preview:  # figures the public may not see yet: kept by no cache on the way

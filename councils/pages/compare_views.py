@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from councils import figures
+from councils import memo
 from councils.models import CouncilType
 from councils.pages import dotplot, tables
 from councils.pages.choices import (
@@ -32,7 +32,7 @@ def compare(request: HttpRequest, council_type: str, year: str):
     sort, descending = chosen_sorting(request)
     selected = request.GET.get("council")
     selected = selected if selected and SLUG_RE.match(selected) else None
-    stats = figures.year_statistics(request, choice.year)
+    stats = memo.year_statistics(request, choice.year)
     average = tables.figure_cell(stats.by_type.get(council_type, Figures()).get(statistic))
     return render(
         request,
@@ -86,7 +86,7 @@ EXTREMES_COUNT = 5
 def year_review(request: HttpRequest, year: str):
     """England's picture for a year: totals, council types, service categories, extremes."""
     choice = choose_year(request, year)
-    stats = figures.year_statistics(request, choice.year)
+    stats = memo.year_statistics(request, choice.year)
     categories = category_statistics(choice.year)
     rates = (Statistic.UPHOLD, Statistic.COMPLIANCE, Statistic.REMEDY)
     extremes = []

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 
-from councils import figures
+from councils import memo
 from councils.models import Council, CouncilType, Decision, Recommendation
 from councils.pages import share, tables, trend
 from councils.pages.choices import YearChoice, choose_year
@@ -37,7 +37,7 @@ def council(request: HttpRequest, slug: str, year: str | None = None):
     context = {"council": council, "choice": choice}
     if choice.year is not None:
         # One statistics pass over every visible year gives the trend and the chosen year.
-        per_year = figures.statistics(request, choice.years)
+        per_year = memo.statistics(request, choice.years)
         context.update(_year_context(council, choice, per_year))
     response = render(request, "councils/council.html", context)
     if choice.preview:  # figures the public may not see yet: kept by no cache on the way

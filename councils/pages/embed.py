@@ -12,7 +12,7 @@ session, no CSRF token and no script, so it sets no cookie and is cached like ev
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, render
 
-from councils import figures
+from councils import memo
 from councils.models import Council, ReportingYear
 from councils.pages import tables
 from councils.statistics import Figures, Statistic
@@ -37,7 +37,7 @@ def _public_year(council: Council, label: str | None) -> ReportingYear:
 def council_card(request: HttpRequest, slug: str, year: str | None = None):
     council = get_object_or_404(Council.objects.select_related("type"), slug=slug)
     reporting_year = _public_year(council, year)
-    stats = figures.year_statistics(request, reporting_year)
+    stats = memo.year_statistics(request, reporting_year)
     own = stats.for_council(council.pk)
     own_figures = own.figures if own else Figures()
     similar = stats.by_type.get(council.type_id, Figures())

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import json_script
 
-from councils import figures
+from councils import memo
 from councils.geography import hexmap
 from councils.models import Council, CouncilType, ReportingYear
 from councils.pages import svgmap, tables
@@ -32,7 +32,7 @@ def home(request: HttpRequest):
     sort, descending = chosen_sorting(request)
     table, national = None, None
     if choice.year is not None:
-        stats = figures.year_statistics(request, choice.year)
+        stats = memo.year_statistics(request, choice.year)
         national = tables.figure_cell(stats.national.get(statistic))
         table = _map_table(stats, statistic, council_type, sort, descending)
     return render(
