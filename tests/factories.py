@@ -95,6 +95,29 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     outcome = Outcome.NOT_UPHELD
 
 
+def investigations(council, upheld: int, not_upheld: int, decided=datetime.date(2023, 9, 1)):
+    """`upheld` and `not_upheld` detailed investigations of `council`, decided on `decided`."""
+    for outcome, count in ((Outcome.UPHELD, upheld), (Outcome.NOT_UPHELD, not_upheld)):
+        for _ in range(count):
+            DecisionFactory(council=council, outcome=outcome, decided=decided)
+
+
+def kent_barnet_camden() -> tuple[Council, Council, Council]:
+    """A county and two London boroughs, for pages that compare types."""
+    kent = CouncilFactory(
+        type=CouncilType.COUNTY, name="Kent", official_name="Kent County Council", slug="kent"
+    )
+    barnet = CouncilFactory(
+        type=CouncilType.LONDON, name="Barnet", official_name="London Borough of Barnet",
+        slug="barnet",
+    )  # fmt: skip
+    camden = CouncilFactory(
+        type=CouncilType.LONDON, name="Camden", official_name="London Borough of Camden",
+        slug="camden",
+    )  # fmt: skip
+    return kent, barnet, camden
+
+
 class RecommendationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Recommendation

@@ -7,8 +7,14 @@ import pytest
 from django.contrib.auth.models import User
 
 from councils import dataversion
-from councils.models import CouncilType, Outcome
-from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
+from councils.models import CouncilType
+from tests.factories import (
+    CouncilFactory,
+    PopulationFactory,
+    ReportingYearFactory,
+    investigations,
+    kent_barnet_camden,
+)
 
 D = datetime.date
 
@@ -16,33 +22,17 @@ D = datetime.date
 SEPTEMBER_2023 = D(2023, 9, 1)
 
 
-def _investigations(council, upheld, not_upheld, decided=SEPTEMBER_2023):
-    for outcome, count in ((Outcome.UPHELD, upheld), (Outcome.NOT_UPHELD, not_upheld)):
-        for _ in range(count):
-            DecisionFactory(council=council, outcome=outcome, decided=decided)
-
-
 @pytest.fixture
 def data():
     year = ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
     older = ReportingYearFactory(label="2022-23", published_on=D(2023, 7, 24))
     hidden = ReportingYearFactory(label="2024-25", published_on=None)
-    kent = CouncilFactory(
-        type=CouncilType.COUNTY, name="Kent", official_name="Kent County Council", slug="kent"
-    )
-    barnet = CouncilFactory(
-        type=CouncilType.LONDON, name="Barnet", official_name="London Borough of Barnet",
-        slug="barnet",
-    )  # fmt: skip
-    camden = CouncilFactory(
-        type=CouncilType.LONDON, name="Camden", official_name="London Borough of Camden",
-        slug="camden",
-    )  # fmt: skip
-    _investigations(kent, 3, 21)  # 12.5% -> 13%
-    _investigations(barnet, 9, 1)  # 90%; London average with Camden: 11 of 14 = 79%
-    _investigations(camden, 2, 2)  # base 4: too few to compare
-    _investigations(kent, 1, 1, decided=D(2022, 9, 1))  # 2022-23: 50%
-    _investigations(barnet, 5, 0, decided=D(2024, 9, 1))  # in the unpublished year
+    kent, barnet, camden = kent_barnet_camden()
+    investigations(kent, 3, 21)  # 12.5% -> 13%
+    investigations(barnet, 9, 1)  # 90%; London average with Camden: 11 of 14 = 79%
+    investigations(camden, 2, 2)  # base 4: too few to compare
+    investigations(kent, 1, 1, decided=D(2022, 9, 1))  # 2022-23: 50%
+    investigations(barnet, 5, 0, decided=D(2024, 9, 1))  # in the unpublished year
     PopulationFactory(council=kent, year=year, population=1_600_000)
     return {"year": year, "older": older, "hidden": hidden, "kent": kent, "barnet": barnet}
 
@@ -167,7 +157,7 @@ def test_query_ceiling_holds_at_ten_times_the_data(client, django_assert_max_num
             for _ in range(per_type):
                 council = CouncilFactory(type=council_type)
                 PopulationFactory(council=council, year=data["year"])
-                _investigations(council, decisions_each, 1)
+                investigations(council, decisions_each, 1)
         dataversion.bump()
 
     url = "/compare/?councils=kent&councils=barnet&councils=camden&year=2023-24"

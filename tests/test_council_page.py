@@ -13,19 +13,13 @@ from tests.factories import (
     PopulationFactory,
     RecommendationFactory,
     ReportingYearFactory,
+    investigations,
 )
 
 D = datetime.date
 
 
 SEPTEMBER_2023 = D(2023, 9, 1)
-
-
-def _investigations(council, upheld, not_upheld, decided=SEPTEMBER_2023):
-    for _ in range(upheld):
-        DecisionFactory(council=council, outcome=Outcome.UPHELD, decided=decided)
-    for _ in range(not_upheld):
-        DecisionFactory(council=council, outcome=Outcome.NOT_UPHELD, decided=decided)
 
 
 @pytest.fixture
@@ -40,8 +34,8 @@ def ashfield(year):
         slug="ashfield", code="E07000170",
     )  # fmt: skip
     peer = CouncilFactory(type=CouncilType.DISTRICT, name="Peerton")
-    _investigations(council, upheld=76, not_upheld=18)  # 76/94 = 80.85% -> 81%
-    _investigations(peer, upheld=94, not_upheld=6)  # pooled (76+94)/(94+100) = 87.6% -> 88%
+    investigations(council, upheld=76, not_upheld=18)  # 76/94 = 80.85% -> 81%
+    investigations(peer, upheld=94, not_upheld=6)  # pooled (76+94)/(94+100) = 87.6% -> 88%
     PopulationFactory(council=council, year=year, population=130_000)
     return council
 
@@ -67,7 +61,7 @@ class TestCouncilPage:
 
     def test_small_base_is_flagged(self, client, year):
         council = CouncilFactory(slug="tiny")
-        _investigations(council, upheld=3, not_upheld=3)
+        investigations(council, upheld=3, not_upheld=3)
         page = client.get("/councils/tiny/2023-24/").content.decode()
         assert "based on fewer than 10 cases" in page
 
@@ -126,7 +120,7 @@ class TestCouncilPage:
 class TestEmbargo:
     def test_unpublished_year_is_invisible_to_the_public(self, client, ashfield):
         ReportingYearFactory(label="2024-25", published_on=D(2099, 7, 24))
-        _investigations(ashfield, upheld=1, not_upheld=0, decided=D(2024, 9, 1))
+        investigations(ashfield, upheld=1, not_upheld=0, decided=D(2024, 9, 1))
         assert client.get("/councils/ashfield/2024-25/").status_code == 404
         page = client.get("/councils/ashfield/").content.decode()
         assert "2024-25" not in page
@@ -149,7 +143,7 @@ def test_council_page_query_ceiling_holds_at_ten_times_the_data(
         for _ in range(councils):
             other = CouncilFactory()
             PopulationFactory(council=other, year=year)
-            _investigations(other, upheld=decisions_each, not_upheld=1)
+            investigations(other, upheld=decisions_each, not_upheld=1)
         for _ in range(decisions_each):
             report = DecisionFactory(council=council, outcome=Outcome.UPHELD, public_report=True)
             RecommendationFactory(decision=report, kind=RecommendationKind.SERVICE_IMPROVEMENT)

@@ -6,8 +6,14 @@ import json
 import pytest
 from django.contrib.auth.models import User
 
-from councils.models import CouncilType, Outcome
-from tests.factories import CouncilFactory, DecisionFactory, PopulationFactory, ReportingYearFactory
+from councils.models import CouncilType
+from tests.factories import (
+    CouncilFactory,
+    PopulationFactory,
+    ReportingYearFactory,
+    investigations,
+    kent_barnet_camden,
+)
 
 D = datetime.date
 
@@ -15,31 +21,15 @@ D = datetime.date
 SEPTEMBER_2023 = D(2023, 9, 1)
 
 
-def _investigations(council, upheld, not_upheld, decided=SEPTEMBER_2023):
-    for outcome, count in ((Outcome.UPHELD, upheld), (Outcome.NOT_UPHELD, not_upheld)):
-        for _ in range(count):
-            DecisionFactory(council=council, outcome=outcome, decided=decided)
-
-
 @pytest.fixture
 def data():
     year = ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
     hidden = ReportingYearFactory(label="2024-25", published_on=None)
-    kent = CouncilFactory(
-        type=CouncilType.COUNTY, name="Kent", official_name="Kent County Council", slug="kent"
-    )
-    barnet = CouncilFactory(
-        type=CouncilType.LONDON, name="Barnet", official_name="London Borough of Barnet",
-        slug="barnet",
-    )  # fmt: skip
-    camden = CouncilFactory(
-        type=CouncilType.LONDON, name="Camden", official_name="London Borough of Camden",
-        slug="camden",
-    )  # fmt: skip
-    _investigations(kent, 3, 21)  # 12.5% -> 13%
-    _investigations(barnet, 9, 1)  # 90%
-    _investigations(camden, 2, 2)  # base 4: greyed, no verdict
-    _investigations(barnet, 5, 0, decided=D(2024, 9, 1))  # in the unpublished year
+    kent, barnet, camden = kent_barnet_camden()
+    investigations(kent, 3, 21)  # 12.5% -> 13%
+    investigations(barnet, 9, 1)  # 90%
+    investigations(camden, 2, 2)  # base 4: greyed, no verdict
+    investigations(barnet, 5, 0, decided=D(2024, 9, 1))  # in the unpublished year
     PopulationFactory(council=kent, year=year, population=1_600_000)
     return {"year": year, "hidden": hidden, "kent": kent, "barnet": barnet, "camden": camden}
 
@@ -57,7 +47,7 @@ class TestHome:
         former = CouncilFactory(name="Oldshire", official_name="Oldshire District Council")
         former.ceased_on = D(2024, 4, 1)
         former.save()
-        _investigations(former, 1, 1)
+        investigations(former, 1, 1)
         assert "Oldshire District Council" in client.get("/").content.decode()
 
     def test_map_data_gives_each_council_a_short_label_kept_under_a_type_filter(self, client, data):
@@ -194,7 +184,7 @@ def _add_councils_with_data(year, per_type, decisions_each):
         for _ in range(per_type):
             council = CouncilFactory(type=council_type)
             PopulationFactory(council=council, year=year)
-            _investigations(council, decisions_each, 1)
+            investigations(council, decisions_each, 1)
 
 
 @pytest.mark.django_db
