@@ -185,7 +185,9 @@ class ImportFlows:
 
     def import_action(self, request, **kwargs):
         upload = request.FILES.get("import_file")
-        if upload is not None and upload.size > settings.IMPORT_BACKGROUND_BYTES:
+        # A file over the size cap is refused as ever, below.
+        big = getattr(upload, "size", 0) > settings.IMPORT_BACKGROUND_BYTES
+        if big and upload.size <= settings.IMPORT_MAX_BYTES:
             if not self.has_import_permission(request):
                 raise PermissionDenied
             form = self.create_import_form(request)
