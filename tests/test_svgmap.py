@@ -84,3 +84,17 @@ def test_the_map_page_draws_each_council_as_a_link_before_any_script(client, set
     )
     assert f'fill="{entry["fill"]}"' in svg
     assert island["classes"][0]["colour"] == entry["fill"]  # the lowest value: the first class
+
+
+@pytest.mark.django_db
+def test_a_keyboard_user_can_skip_the_maps_council_links(client, settings, tmp_path):
+    settings.GEOGRAPHY_DIR = tmp_path
+    _square_map(tmp_path)
+    ReportingYearFactory(label="2023-24", published_on=D(2024, 7, 24))
+    CouncilFactory(code="E07000170", type=CouncilType.DISTRICT, slug="ashfield")
+
+    page = client.get("/").content.decode()
+
+    skip = page.index('<a class="skip-map" href="#table-heading">')
+    assert skip < page.index('<svg class="council-map__static"')  # before the first council link
+    assert 'id="table-heading"' in page[skip:]
