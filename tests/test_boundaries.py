@@ -9,7 +9,7 @@ import pytest
 import shapely
 from django.core.management import CommandError, call_command
 
-from councils.geography import boundaries
+from councils.geography import boundaries, geojson
 from councils.geography.boundaries import Grid, LabelledPoints, label_points
 from councils.geography.postcodes import PostcodePoint
 from councils.geography.register import load_councils
@@ -180,10 +180,10 @@ def test_county_is_the_union_of_its_districts():
 
 
 def test_os_grid_reference_in_ashfield_is_in_nottinghamshire_in_lon_lat():
-    point = boundaries.os_grid_to_lon_lat(shapely.Point(ASHFIELD_EASTING, ASHFIELD_NORTHING))
+    point = geojson.os_grid_to_lon_lat(shapely.Point(ASHFIELD_EASTING, ASHFIELD_NORTHING))
     assert point.x == pytest.approx(-1.25, abs=0.05)
     assert point.y == pytest.approx(53.10, abs=0.05)
-    back = boundaries.lon_lat_to_os_grid(point)
+    back = geojson.lon_lat_to_os_grid(point)
     assert back.distance(shapely.Point(ASHFIELD_EASTING, ASHFIELD_NORTHING)) < 1
 
 
@@ -198,7 +198,7 @@ def test_geojson_rings_are_wound_as_plotly_geo_expects():
         holes=[[(-1.26, 53.04), (-1.26, 53.06), (-1.24, 53.06), (-1.24, 53.04)]],
     )
     square = shapely.orient_polygons(square, exterior_cw=False)
-    collection = boundaries.feature_collection({C: square, A: shapely.MultiPolygon([square])})
+    collection = geojson.feature_collection({C: square, A: shapely.MultiPolygon([square])})
     assert [f["id"] for f in collection["features"]] == [C, A]  # by code
     for feature in collection["features"]:
         assert feature["properties"] == {"code": feature["id"]}
@@ -214,7 +214,7 @@ def test_geojson_rings_are_wound_as_plotly_geo_expects():
 
 
 def test_coordinates_are_rounded():
-    collection = boundaries.feature_collection(
+    collection = geojson.feature_collection(
         {C: shapely.box(-1.123456789, 53.0, -1.0, 53.987654321)}
     )
     coordinates = collection["features"][0]["geometry"]["coordinates"][0]
@@ -288,7 +288,7 @@ def register(db) -> dict[str, Council]:
 
 
 def _feature(code: str, col: int, row: int, **properties) -> dict:
-    area = boundaries.os_grid_to_lon_lat(_os_grid_square(col, row))
+    area = geojson.os_grid_to_lon_lat(_os_grid_square(col, row))
     return {
         "type": "Feature",
         "properties": {"LAD24CD": code, "LAD24NM": "x", **properties},
@@ -390,7 +390,7 @@ def test_full_build_from_the_postcode_directory(db, geography_dir: Path):
     min_x, min_y, max_x, max_y = shapely.total_bounds(list(areas.values()))
     assert ENGLAND_LON_LAT[0] < min_x and max_x < ENGLAND_LON_LAT[2]
     assert ENGLAND_LON_LAT[1] < min_y and max_y < ENGLAND_LON_LAT[3]
-    ashfield = boundaries.os_grid_to_lon_lat(shapely.Point(ASHFIELD_EASTING, ASHFIELD_NORTHING))
+    ashfield = geojson.os_grid_to_lon_lat(shapely.Point(ASHFIELD_EASTING, ASHFIELD_NORTHING))
     assert areas["E07000170"].contains(ashfield)  # Ashfield
     assert areas["E10000024"].contains(ashfield)  # Nottinghamshire
 

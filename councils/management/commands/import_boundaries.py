@@ -10,7 +10,7 @@ from typing import Any
 import shapely
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from councils.geography import boundaries
+from councils.geography import boundaries, geojson
 from councils.geography.postcodes import ENGLISH_LOWER_TIER_PREFIXES
 from councils.models import Council
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         )
         if not _declares_os_grid(data):
             _check_lon_lat(areas.values())
-            areas = {code: boundaries.lon_lat_to_os_grid(area) for code, area in areas.items()}
+            areas = {code: geojson.lon_lat_to_os_grid(area) for code, area in areas.items()}
         areas = {code: _polygonal(area) for code, area in areas.items()}
         areas = {
             code: _polygonal(area) for code, area in boundaries.simplify(areas, simplify).items()
