@@ -10,22 +10,19 @@ from django.db.models import F
 from import_export.fields import Field
 
 from councils.imports.base import DataResource
-from councils.imports.cells import (
-    CategoryCell,
+from councils.imports.cells import CategoryCell, DateCell, TypeCell, YearCell
+from councils.imports.engine import in_batches
+from councils.imports.value_cells import (
     ChoiceCell,
     CodeCell,
     CouncilCell,
     CountCell,
-    DateCell,
     DecisionCell,
     ReferenceCell,
     TextCell,
-    TypeCell,
-    YearCell,
     YesNoCell,
     councils_by_code,
 )
-from councils.imports.engine import in_batches
 from councils.models import (
     Compliance,
     Council,
