@@ -30,6 +30,8 @@ _TABLE = "councils_dataversion"  # councils.models.DataVersion; raw SQL, see sta
 # Models no public page, download or letter shows (bookkeeping and accounts), by label.
 UNVERSIONED = {
     "councils.DataVersion": "the version itself",
+    # Written only by the database's triggers, as decisions change: their writes move it.
+    "councils.DecisionTally": "each council's decision counts per year, kept by the database",
     "councils.ImportRecord": "the import history, seen only by staff in the admin",
     "councils.Job": "background jobs and their progress, seen only by the staff who run them",
     "letters.LetterSending": "the log of letters e-mailed to councils, staff only",

@@ -58,7 +58,7 @@ def clear() -> None:
 def statistics(request: HttpRequest, years: Iterable[ReportingYear]) -> dict[str, YearStatistics]:
     """`statistics_for_years(years)`, each year computed once per data version and worker.
 
-    Years not yet in memory are computed together (four queries, as `statistics_for_years`).
+    Years not yet in memory are computed together (three queries, as `statistics_for_years`).
     """
     years = sorted(years, key=lambda y: y.start)
     version = dataversion.for_request(request)

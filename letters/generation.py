@@ -1,6 +1,6 @@
 """Generating a year's letters: freeze each council's figures and render its PDF.
 
-Statistics are computed once for the whole year (`year_statistics`, four queries) and the counts
+Statistics are computed once for the whole year (`year_statistics`, three queries) and the counts
 by category and outcome in two (`year_counts`), whatever the number of councils. Each letter is
 saved with its PDF in one statement, so a stopped run keeps what it finished and the next
 run carries on with the councils still missing.

@@ -3,10 +3,13 @@
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sitemaps import Sitemap
 
+from councils.pages.sitemaps import PAGE
 from letters.access import visible_letters
 
 
 class PublishedLetters(Sitemap):
+    limit = PAGE
+
     def items(self):
         # What a member of the public may see: embargoed letters stay out.
         letters = visible_letters(AnonymousUser()).select_related("council", "template__year")

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
 from councils.caching import public_page
@@ -7,6 +7,8 @@ from councils.pages import sitemaps as council_sitemaps
 from letters.sitemaps import PublishedLetters
 from ombudsman.feeds import CouncilFeed, SiteFeed
 from ombudsman.health import healthz
+
+SITEMAPS = {**council_sitemaps.SECTIONS, "letters": PublishedLetters}
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -21,9 +23,15 @@ urlpatterns = [
     path("feeds/councils/<str:slug>.atom", public_page(CouncilFeed()), name="council-feed"),
     path(
         "sitemap.xml",
-        public_page(sitemap, params=("p",)),  # p: the framework's page number
-        {"sitemaps": {**council_sitemaps.SECTIONS, "letters": PublishedLetters}},
+        public_page(sitemaps.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        public_page(sitemaps.sitemap, params=("p",)),  # p: the framework's page number
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
     ),
     path("", include("councils.pages.urls")),
 ]

@@ -38,6 +38,8 @@ PAGES = [
     "/years/2023-24/",
     "/methodology/",
     "/sitemap.xml",
+    "/sitemap-councils.xml",
+    "/sitemap-letters.xml",
 ]
 
 

@@ -150,9 +150,9 @@ def test_council_page_query_ceiling_holds_at_ten_times_the_data(
         dataversion.bump()  # as every import does: the cached page is recomputed
 
     # Expected: session/user none; council (+successors, predecessors prefetch), visible years,
-    # statistics for every year (4), counts (2), public reports, service improvements,
+    # statistics for every year (3), counts (2), public reports, service improvements,
     # published decisions, letters; the demo-banner check.
-    ceiling = 16
+    ceiling = 15
     add_data(councils=2, decisions_each=2)
     with django_assert_max_num_queries(ceiling):
         assert client.get("/councils/subject/").status_code == 200

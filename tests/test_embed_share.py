@@ -94,8 +94,8 @@ class TestEmbedCard:
                     DecisionFactory(council=council, outcome=Outcome.UPHELD)
             dataversion.bump()
 
-        # data version (page cache), council, public years, statistics (4), demo banner
-        ceiling = 8
+        # data version (page cache), council, public years, statistics (3), demo banner
+        ceiling = 7
         add_data(councils=2, decisions_each=2)
         with django_assert_max_num_queries(ceiling):
             assert client.get("/embed/councils/ashdale/").status_code == 200

@@ -40,6 +40,8 @@ PAGES = [
     "/years/2023-24/",
     "/methodology/",
     "/sitemap.xml",
+    "/sitemap-councils.xml",
+    "/sitemap-letters.xml",
     "/letters/",
     "/letters/ashdale/",
     "/letters/ashdale/2023-24/",

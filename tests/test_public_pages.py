@@ -14,6 +14,7 @@ from tests.factories import (
     investigations,
     kent_barnet_camden,
 )
+from tests.sitemap import whole_sitemap
 
 D = datetime.date
 
@@ -153,7 +154,7 @@ class TestSearch:
 
 @pytest.mark.django_db
 def test_sitemap_lists_public_pages_of_published_years_only(client, data):
-    body = client.get("/sitemap.xml").content.decode()
+    body = whole_sitemap(client)
     assert "/councils/kent/" in body and "/compare/london/2023-24/" in body
     assert "/councils/kent/2023-24/" in body and "/years/2023-24/" in body
     for page in ("/", "/methodology/", "/data/", "/api/"):
@@ -192,16 +193,18 @@ def _add_councils_with_data(year, per_type, decisions_each):
     "url, ceiling",
     [
         # Each page first reads the data version for its page key, then:
-        # visible years, statistics (4), current councils, council types, demo banner
-        ("/", 9),
-        # council types, visible years, statistics (4), demo banner
-        ("/compare/district/2023-24/", 8),
-        # visible years, statistics (4), categories (2), revisions, council types, demo banner
-        ("/years/2023-24/", 11),
+        # visible years, statistics (3), current councils, council types, demo banner
+        ("/", 8),
+        # council types, visible years, statistics (3), demo banner
+        ("/compare/district/2023-24/", 7),
+        # visible years, statistics (3), categories (2), revisions, council types, demo banner
+        ("/years/2023-24/", 10),
         ("/methodology/", 3),  # council types, demo banner
-        # public years (years section), public years and council slugs (councils section),
-        # published letters
+        # The index counts each section's items: public years (years section), public years
+        # and council slugs (councils section), published letters.
         ("/sitemap.xml", 5),
+        ("/sitemap-councils.xml", 3),  # public years, council slugs
+        ("/sitemap-letters.xml", 3),  # published letters, counted and then read
     ],
 )
 def test_page_query_ceilings_hold_at_ten_times_the_data(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from letters import rendering
 from letters.generation import generate_letters
 from tests.factories import LetterTemplateFactory
+from tests.sitemap import whole_sitemap
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_published_letters_are_listed_and_embargoed_ones_are_not(client, years, 
     embargoed.save()
     generate_letters(LetterTemplateFactory(year=embargoed))
 
-    body = client.get("/sitemap.xml").content.decode()
+    body = whole_sitemap(client)
 
     assert "<loc>http://testserver/letters/ashdale/2023-24/</loc>" in body
     assert "/letters/ashdale/2024-25/" not in body

@@ -247,7 +247,7 @@ class TestYearStatistics:
 
 
 @pytest.mark.django_db
-def test_whole_year_uses_four_queries_at_any_volume(django_assert_num_queries, year):
+def test_whole_year_uses_three_queries_at_any_volume(django_assert_num_queries, year):
     def add(councils_per_type, decisions_each):
         for council_type in CouncilType.SLUGS:
             for _ in range(councils_per_type):
@@ -259,17 +259,17 @@ def test_whole_year_uses_four_queries_at_any_volume(django_assert_num_queries, y
                 )
 
     add(councils_per_type=1, decisions_each=3)
-    # Expected queries: investigations, compliance outcomes, populations, councils.
-    with django_assert_num_queries(4):
+    # Expected queries: decision tallies, populations, councils.
+    with django_assert_num_queries(3):
         small = year_statistics(year)
     add(councils_per_type=9, decisions_each=30)  # 10x the councils, more decisions each
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         large = year_statistics(year)
     assert (len(small.councils), len(large.councils)) == (5, 50)
 
 
 @pytest.mark.django_db
-def test_trend_covers_every_year_in_four_queries(django_assert_num_queries):
+def test_trend_covers_every_year_in_three_queries(django_assert_num_queries):
     years = [ReportingYearFactory(label=label) for label in ("2021-22", "2022-23", "2023-24")]
     council = CouncilFactory(type=CouncilType.LONDON)
     peer = CouncilFactory(type=CouncilType.LONDON)
@@ -277,8 +277,8 @@ def test_trend_covers_every_year_in_four_queries(django_assert_num_queries):
     _decisions(council, Outcome.NOT_UPHELD, 3, decided=D(2021, 6, 1))
     _decisions(peer, Outcome.UPHELD, 4, decided=D(2021, 6, 1))
     _decisions(peer, Outcome.UPHELD, 2, decided=D(2023, 6, 1))
-    # Expected queries: investigations, compliance outcomes, populations, councils.
-    with django_assert_num_queries(4):
+    # Expected queries: decision tallies, populations, councils.
+    with django_assert_num_queries(3):
         trend = trend_points(council, statistics_for_years(years))
     assert [point.year.label for point in trend] == ["2021-22", "2022-23", "2023-24"]
     assert trend[0].figures.uphold.percent == 25

@@ -5,7 +5,8 @@ Visibility rules (which years are public) live in one QuerySet method each, so n
 forget them. One module per part: `years` (reporting years and their publication), `register`
 (councils, previous codes, populations), `groups` (council types and service categories),
 `decisions` (decisions, compliance, recommendations), `revisions` (changes to public years),
-`history` (the import history and the data version); background jobs are `councils.jobs`'.
+`history` (the import history and the data version), `tallies` (each council's decision
+counts per year, kept by the database); background jobs are `councils.jobs`'.
 """
 
 from councils.jobs.models import Job, JobQuerySet
@@ -27,6 +28,7 @@ from councils.models.groups import Category, CategoryFormerName, CouncilType
 from councils.models.history import DataVersion, ImportKind, ImportRecord
 from councils.models.register import Council, CouncilQuerySet, Population, PreviousCode
 from councils.models.revisions import RevisedCouncil, Revision, RevisionQuerySet
+from councils.models.tallies import DecisionTally, DecisionTallyQuerySet
 from councils.models.years import (
     EMBARGO_WEEK,
     ReportingYear,
@@ -51,6 +53,8 @@ __all__ = [
     "DataVersion",
     "Decision",
     "DecisionQuerySet",
+    "DecisionTally",
+    "DecisionTallyQuerySet",
     "ImportKind",
     "ImportRecord",
     "Job",

@@ -5,6 +5,7 @@ Sorting is by name, figure or base; never by rank (no league tables: SPEC "The s
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import reverse
 
@@ -75,7 +76,7 @@ class CouncilRow:
     similar: PublishedFigure
     verdict: Verdict | None
 
-    @property
+    @cached_property  # the table links it several times
     def url(self) -> str:
         return reverse("council", args=[self.council.slug])
 

@@ -8,19 +8,13 @@ per source table, grouped in the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import F
 
-from councils.models import (
-    COMPLIED_OUTCOMES,
-    Council,
-    Decision,
-    Outcome,
-    Population,
-    ReportingYear,
-)
+from councils.models import Council, DecisionTally, Population, ReportingYear
+from councils.models.tallies import COUNTS as TALLY_COUNTS
 from councils.statistics.figures import Figures, PerResidents, Rate, Statistic, Verdict, verdict
 
 
@@ -71,25 +65,11 @@ class YearStatistics:
         return self.councils.get(council_id)
 
 
-def _year_bucket(field_name: str, years: Sequence[ReportingYear]) -> Case:
-    """SQL CASE giving the reporting-year label of a date column (NULL outside the years)."""
-    return Case(
-        *(
-            When(
-                **{f"{field_name}__gte": y.start, f"{field_name}__lte": y.end}, then=Value(y.label)
-            )
-            for y in years
-        ),
-        default=Value(None),
-        output_field=CharField(),
-    )
-
-
 def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatistics]:
     """Every council's figures, type averages and national figures for each year.
 
-    Four queries whatever the number of years, councils or decisions: investigations,
-    compliance outcomes, populations, and the councils involved.
+    Three queries whatever the number of years, councils or decisions: the decision tallies,
+    populations, and the councils involved.
     """
     years = sorted(years, key=lambda y: y.start)
     if not years:
@@ -98,38 +78,12 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
     # {(label, council_id): {...counts}}
     counts: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
 
-    investigations = (
-        Decision.objects.decided_in(*years)
-        .investigated()
-        .annotate(bucket=_year_bucket("decided", years))
-        .exclude(bucket=None)
-        .order_by()
-        .values("bucket", "council_id")
-        .annotate(
-            investigated=Count("id"),
-            upheld=Count("id", filter=Q(outcome=Outcome.UPHELD)),
-            remedied=Count("id", filter=Q(outcome=Outcome.UPHELD, remedied_by_council=True)),
-        )
-    )
-    for row in investigations:
-        counts[row["bucket"], row["council_id"]].update(
-            investigated=row["investigated"], upheld=row["upheld"], remedied=row["remedied"]
-        )
-
-    compliance = (
-        Decision.objects.compliance_recorded_in(*years)
-        .annotate(bucket=_year_bucket("compliance_date", years))
-        .exclude(bucket=None)
-        .order_by()
-        .values("bucket", "council_id")
-        .annotate(
-            outcomes=Count("id"), complied=Count("id", filter=Q(compliance__in=COMPLIED_OUTCOMES))
-        )
-    )
-    for row in compliance:
-        counts[row["bucket"], row["council_id"]].update(
-            outcomes=row["outcomes"], complied=row["complied"]
-        )
+    # Kept by the database as decisions change (councils.models.tallies): no scan of decisions.
+    starts = {y.start.year: y.label for y in years}
+    for start, council_id, *tally in DecisionTally.objects.for_years(*starts).values_list(
+        "year_start", "council_id", *TALLY_COUNTS
+    ):
+        counts[starts[start], council_id].update(zip(TALLY_COUNTS, tally, strict=True))
 
     populations = Population.objects.filter(year__in=[y.pk for y in years]).values_list(
         "year__label", "council_id", "population"
@@ -150,7 +104,7 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
         population = c.get("population", 0)
         per_year[label][council_id] = Figures(
             uphold=Rate(upheld, c.get("investigated", 0)),
-            compliance=Rate(c.get("complied", 0), c.get("outcomes", 0)),
+            compliance=Rate(c.get("complied", 0), c.get("compliance_outcomes", 0)),
             remedy=Rate(c.get("remedied", 0), upheld),
             # Upheld decisions count towards per-100k only where the population is known.
             per_100k=PerResidents(upheld if population else 0, population),
@@ -180,7 +134,7 @@ def statistics_for_years(years: Iterable[ReportingYear]) -> dict[str, YearStatis
 
 
 def year_statistics(year: ReportingYear) -> YearStatistics:
-    """Every council's figures for one year, with type averages and England (four queries)."""
+    """Every council's figures for one year, with type averages and England (three queries)."""
     return statistics_for_years([year])[year.label]
 
 
