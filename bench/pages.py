@@ -68,7 +68,9 @@ pages = {
     "API year": f"/api/years/{year}/",
     "letters": "/letters/",
     "letter": letter and f"/letters/{letter.council.slug}/{letter.template.year.label}/",
-    "sitemap": "/sitemap.xml",
+    "sitemap index": "/sitemap.xml",
+    "sitemap councils": "/sitemap-councils.xml",
+    "sitemap letters": "/sitemap-letters.xml",
 }
 client = Client(HTTP_HOST="localhost")
 times = {}
