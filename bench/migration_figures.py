@@ -88,6 +88,8 @@ def main() -> int:
         ["git", "archive", args.before], cwd=HERE, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+    # The front-end packages (npm) are not in git: the earlier code serves this checkout's.
+    (before / "node_modules").symlink_to(HERE / "node_modules")
     url = args.database_url or f"sqlite:///{work / 'figures.sqlite3'}"
     env = {**os.environ, "DEBUG": "1", "REDIS_URL": "", "DATABASE_URL": url}
 

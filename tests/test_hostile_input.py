@@ -44,6 +44,7 @@ VALID = {
     "uidb64": "MQ",
     "token": "set-password",
     "number": "1",
+    "section": "councils",
 }
 # Patterns without a name cannot be reversed: an example path for each.
 UNNAMED = {"api/^.*/$": "/api/no-such-endpoint/"}
