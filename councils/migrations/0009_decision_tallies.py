@@ -31,11 +31,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('year_start', models.PositiveSmallIntegerField(help_text='2023 for 2023-24.')),
-                ('investigated', models.IntegerField(default=0)),
-                ('upheld', models.IntegerField(default=0)),
-                ('remedied', models.IntegerField(default=0)),
-                ('compliance_outcomes', models.IntegerField(default=0)),
-                ('complied', models.IntegerField(default=0)),
+                ('investigated', models.IntegerField(db_default=0)),
+                ('upheld', models.IntegerField(db_default=0)),
+                ('remedied', models.IntegerField(db_default=0)),
+                ('compliance_outcomes', models.IntegerField(db_default=0)),
+                ('complied', models.IntegerField(db_default=0)),
                 ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='councils.council')),
             ],
             options={

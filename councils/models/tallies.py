@@ -36,12 +36,12 @@ class DecisionTally(models.Model):
     year_start = models.PositiveSmallIntegerField(help_text="2023 for 2023-24.")
     # Decided in the year: detailed investigations, those upheld, and those upheld where the
     # council had already provided a satisfactory remedy.
-    investigated = models.IntegerField(default=0)
-    upheld = models.IntegerField(default=0)
-    remedied = models.IntegerField(default=0)
+    investigated = models.IntegerField(db_default=0)
+    upheld = models.IntegerField(db_default=0)
+    remedied = models.IntegerField(db_default=0)
     # Compliance outcomes recorded in the year, and those complied with (late or not).
-    compliance_outcomes = models.IntegerField(default=0)
-    complied = models.IntegerField(default=0)
+    compliance_outcomes = models.IntegerField(db_default=0)
+    complied = models.IntegerField(db_default=0)
 
     objects = DecisionTallyQuerySet.as_manager()
 
@@ -76,21 +76,21 @@ _COLUMNS = (
 )
 # What a decision adds to its council's tallies, in two parts: its decision, counted in the year
 # of its decision date, and its compliance outcome, in the year of its compliance date. Each part:
-# the date column, the condition on the row `r`, and an SQL expression per count it adds to.
+# the date column, the condition on the row `{r}`, and an SQL expression per count it adds to.
 _PARTS = (
     (
         "decided",
-        "r.outcome IN ('Upheld', 'Not upheld')",
+        "{r}.outcome IN ('Upheld', 'Not upheld')",
         {
             "investigated": "1",
-            "upheld": "r.outcome = 'Upheld'",
-            "remedied": "r.outcome = 'Upheld' AND r.remedied_by_council",
+            "upheld": "{r}.outcome = 'Upheld'",
+            "remedied": "{r}.outcome = 'Upheld' AND {r}.remedied_by_council",
         },
     ),
     (
         "compliance_date",
-        "r.compliance <> ''",
-        {"compliance_outcomes": "1", "complied": "r.compliance IN ('Complied', 'Complied late')"},
+        "{r}.compliance <> ''",
+        {"compliance_outcomes": "1", "complied": "{r}.compliance IN ('Complied', 'Complied late')"},
     ),
 )
 
@@ -113,14 +113,14 @@ def _summed(vendor: str, sources: dict[str, int]) -> str:
     for source, sign in sources.items():
         for date, condition, adds in _PARTS:
             counts = ", ".join(
-                f"{sign} * CAST(({adds[name]}) AS INTEGER) AS {name}"
+                f"{sign} * CAST(({adds[name].format(r='r')}) AS INTEGER) AS {name}"
                 if name in adds
                 else f"0 AS {name}"
                 for name in COUNTS
             )
             selects.append(
                 f"SELECT r.council_id, {_year_start(vendor, 'r.' + date)} AS year_start, {counts} "
-                f"FROM {source} r WHERE r.{date} IS NOT NULL AND {condition}"
+                f"FROM {source} r WHERE r.{date} IS NOT NULL AND {condition.format(r='r')}"
             )
     sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
     moved = " OR ".join(f"SUM({name}) <> 0" for name in COUNTS)
@@ -152,9 +152,32 @@ def _take_back(summed: str) -> str:
     )
 
 
-def _row(alias: str) -> str:
-    """A SQLite trigger's NEW or OLD row as a one-row table."""
-    return "(SELECT " + ", ".join(f"{alias}.{c} AS {c}" for c in _COLUMNS) + ")"
+def _row_statements(row: str, sign: int) -> list[str]:
+    """A SQLite trigger's statements adding what its `row` (NEW or OLD) contributes, times
+    `sign`, one per part. Plain statements rather than `_summed`'s grouping: they run per row.
+    Taking back only changes existing tallies, as `_take_back`."""
+    statements = []
+    for date, condition, adds in _PARTS:
+        year = _year_start("sqlite", f"{row}.{date}")
+        where = f"{row}.{date} IS NOT NULL AND {condition.format(r=row)}"
+        values = {
+            name: f"CAST(({expression.format(r=row)}) AS INTEGER)"
+            for name, expression in adds.items()
+        }
+        if sign > 0:
+            sums = ", ".join(f"{name} = {TABLE}.{name} + excluded.{name}" for name in adds)
+            statements.append(
+                f"INSERT INTO {TABLE} (council_id, year_start, {', '.join(adds)}) "
+                f"SELECT {row}.council_id, {year}, {', '.join(values.values())} WHERE {where} "
+                f"ON CONFLICT (council_id, year_start) DO UPDATE SET {sums}"
+            )
+        else:
+            sums = ", ".join(f"{name} = {name} - {value}" for name, value in values.items())
+            statements.append(
+                f"UPDATE {TABLE} SET {sums} "
+                f"WHERE council_id = {row}.council_id AND year_start = {year} AND {where}"
+            )
+    return statements
 
 
 def create_triggers(vendor: str) -> list[str]:
@@ -179,17 +202,25 @@ def create_triggers(vendor: str) -> list[str]:
                 f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
             ]
         return statements
-    # SQLite: once per row.
-    new, old = _row("NEW"), _row("OLD")
-    bodies = {
-        "INSERT": _add(_summed(vendor, {new: 1})),
-        f"UPDATE OF {', '.join(_COLUMNS)}": _add(_summed(vendor, {new: 1, old: -1})),
-        "DELETE": _take_back(_summed(vendor, {old: -1})),
+    # SQLite: once per row, and only for rows that count (most decisions are not
+    # investigations and have no compliance outcome) or, on update, that changed what counts.
+    counts = " OR ".join(
+        f"{{r}}.{date} IS NOT NULL AND {condition}" for date, condition, _ in _PARTS
+    )
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in _COLUMNS)
+    triggers = {
+        "insert": ("INSERT", counts.format(r="NEW"), _row_statements("NEW", 1)),
+        "update": (
+            f"UPDATE OF {', '.join(_COLUMNS)}",
+            f"({counts.format(r='OLD')} OR {counts.format(r='NEW')}) AND ({changed})",
+            [*_row_statements("OLD", -1), *_row_statements("NEW", 1)],
+        ),
+        "delete": ("DELETE", counts.format(r="OLD"), _row_statements("OLD", -1)),
     }
     return [
-        f"CREATE TRIGGER councils_decision_tally_{event.split()[0].lower()} AFTER {event} "
-        f"ON councils_decision BEGIN {body}; END"
-        for event, body in bodies.items()
+        f"CREATE TRIGGER councils_decision_tally_{name} AFTER {event} ON councils_decision "
+        f"WHEN {when} BEGIN {'; '.join(statements)}; END"
+        for name, (event, when, statements) in triggers.items()
     ]
 
 
