@@ -3,21 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from councils.models import tallies
-
-
-def run(statements):
-    def operation(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        for statement in statements(vendor):
-            schema_editor.execute(statement, params=None)
-
-    return operation
-
-
-def create(vendor):
-    return [*tallies.create_triggers(vendor), *tallies.rebuild_statements(vendor)]
-
 
 class Migration(migrations.Migration):
 
@@ -43,6 +28,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('council', 'year_start'), name='tally_council_year')],
             },
         ),
-        # The database keeps the tallies from here on (councils/models/tallies.py).
-        migrations.RunPython(run(create), run(tallies.drop_triggers)),
     ]

@@ -3,7 +3,7 @@
 Every statistic of a year pools the same five counts per council (SPEC "The statistics"), and
 grouping them out of every decision costs a full scan: about 100 ms on SQLite for seven demo
 years, paid by the first page after any data change. The database keeps them instead, in
-`DecisionTally`, with triggers on the decisions table (migration 0009): each insert, update or
+`DecisionTally`, with triggers on the decisions table (migration 0010): each insert, update or
 delete of a decision adds its contribution to the tally of its council and year and takes back
 the old one. Triggers, rather than Python hooks, because a decision is written in many ways
 (saves, QuerySet updates, bulk writes, the import engine's set-based SQL, the admin) and the
@@ -59,7 +59,7 @@ class DecisionTally(models.Model):
         return f"{self.council_id} {self.year_start}"
 
 
-# The triggers, for each database. A change to them needs a migration that runs `drop_triggers`
+# The triggers, for each database. A change to them needs a migration (as 0010) that runs `drop_triggers`
 # and then `create_triggers`. On SQLite a migration that remakes the decisions table (most column
 # changes do) drops its triggers with it, so it must create them again: `tests/test_tallies.py`
 # fails if it does not.
