@@ -59,10 +59,10 @@ class DecisionTally(models.Model):
         return f"{self.council_id} {self.year_start}"
 
 
-# The triggers, for each database. A change to them needs a migration (as 0010) that runs `drop_triggers`
-# and then `create_triggers`. On SQLite a migration that remakes the decisions table (most column
-# changes do) drops its triggers with it, so it must create them again: `tests/test_tallies.py`
-# fails if it does not.
+# The triggers, for each database. A change to them needs a migration (as 0010) that runs
+# `drop_triggers` and then `create_triggers`. On SQLite a migration that remakes the decisions
+# table (most column changes do) drops its triggers with it, so it must create them again:
+# `tests/test_tallies.py` fails if it does not.
 
 TABLE = "councils_decisiontally"
 COUNTS = ("investigated", "upheld", "remedied", "compliance_outcomes", "complied")

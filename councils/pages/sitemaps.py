@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from councils.models import Council, CouncilType, ReportingYear
 
-
 # URLs per sitemap page: a few tens of milliseconds to render.
 PAGE = 1000
 
