@@ -150,6 +150,11 @@ def set_up(env: dict[str, str], scale: float) -> None:
         f"print(seed_demo_data(scale={scale}).decisions)",
     )
     print(f"Database ready: {int(seeded):,} demo decisions ({time.monotonic() - started:.0f} s).")
+    collect_static_once(env)
+
+
+def collect_static_once(env: dict[str, str]) -> None:
+    """collectstatic into STATIC_ROOT unless it is newer than every file in static/."""
     if not static_files_current():
         started = time.monotonic()
         STATIC_ROOT.mkdir(parents=True, exist_ok=True)

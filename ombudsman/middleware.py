@@ -131,7 +131,8 @@ class ImportUploadLimitMiddleware:
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """CONTENT_SECURITY_POLICY everywhere; under /admin/ ADMIN_CONTENT_SECURITY_POLICY_UPDATE
-    is added to it (Django's change list and the import preview use inline styles).
+    is added to it and ADMIN_CONTENT_SECURITY_POLICY_REPLACE replaces its styles (Django's change
+    list and the import preview use inline styles).
 
     Under /embed/ (councils.pages.embed) EMBED_CONTENT_SECURITY_POLICY_REPLACE lets any site frame
     the page, and X-Frame-Options is left off: those URLs only, never a page with a form."""
@@ -140,8 +141,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponse, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if parts.update is None and request.path.startswith(_admin_prefix()):
-            parts.update = settings.ADMIN_CONTENT_SECURITY_POLICY_UPDATE
+        if request.path.startswith(_admin_prefix()):
+            if parts.update is None:
+                parts.update = settings.ADMIN_CONTENT_SECURITY_POLICY_UPDATE
+            if parts.replace is None:
+                parts.replace = settings.ADMIN_CONTENT_SECURITY_POLICY_REPLACE
         if parts.replace is None and _is_embed(request):
             parts.replace = settings.EMBED_CONTENT_SECURITY_POLICY_REPLACE
         return parts

@@ -9,6 +9,7 @@ from pathlib import Path
 from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from ombudsman import inline_styles
 from ombudsman.env import (
     cache_from_url,
     database_from_url,
@@ -225,12 +226,13 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Content-Security-Policy (django-csp 4): our own scripts, styles, images and data only, and no
-# inline scripts or styles anywhere on the public site (JSON data islands are not scripts).
+# inline scripts or styles anywhere on the public site (JSON data islands are not scripts) but
+# our own stylesheets put in the page's head, each allowed by its hash (ombudsman.inline_styles).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, *inline_styles.policy_hashes()],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],
@@ -240,13 +242,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Added under /admin/ only (ombudsman.middleware.ContentSecurityPolicyMiddleware): Django's
-# change list (without actions) has a <style> element, django-import-export's export page and
-# import preview use style attributes, and its export page has one inline event handler, allowed
-# by its hash alone (no other inline script runs, in the admin or anywhere else).
+# Under /admin/ only (ombudsman.middleware.ContentSecurityPolicyMiddleware): Django's change
+# list (without actions) has a <style> element, and django-import-export's export page and import
+# preview use style attributes: any inline style (in place of the hashes, which would make
+# browsers ignore 'unsafe-inline'). Its export page has one inline event handler, allowed by its
+# hash alone (no other inline script runs, in the admin or anywhere else).
+ADMIN_CONTENT_SECURITY_POLICY_REPLACE = {"style-src": [SELF, UNSAFE_INLINE]}
 _EXPORT_TOGGLE = b"onSelectToggleChange(event)"  # import_export/.../export.html, "Select all"
 ADMIN_CONTENT_SECURITY_POLICY_UPDATE = {
-    "style-src": [UNSAFE_INLINE],
     "script-src": [
         UNSAFE_HASHES,
         f"'sha256-{base64.b64encode(hashlib.sha256(_EXPORT_TOGGLE).digest()).decode()}'",

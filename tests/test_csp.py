@@ -1,5 +1,6 @@
-"""Content-Security-Policy: the header, no inline scripts or styles, plotly's CSS as a file, and
-the pages (public and admin) working under the policy in a real browser."""
+"""Content-Security-Policy: the header, no inline scripts or styles but our own stylesheets allowed
+by their hashes, plotly's CSS as a file, and the pages (public and admin) working under the
+policy in a real browser."""
 
 import base64
 import datetime
@@ -14,17 +15,33 @@ import tinycss2
 from django.contrib.staticfiles import finders
 
 from councils.models import CouncilType, Outcome
-from ombudsman import staticfinders
+from ombudsman import inline_styles, staticfinders
 from tests.factories import CouncilFactory, DecisionFactory, ReportingYearFactory
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def style_hash(text: str) -> str:
+    """The CSP source allowing a <style> element with exactly this text."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
 # Rendered by WeasyPrint into the PDF letter, never sent to a browser.
 NOT_SERVED = {"letters/letter_pdf.html"}
 
 PUBLIC_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'"],
+    # Our stylesheets put in the page (site.css on every page, letters.css on the letters'),
+    # each by the hash of its text alone.
+    "style-src": [
+        "'self'",
+        *(
+            style_hash((STATIC / name).read_text(encoding="utf-8"))
+            for name in ("css/site.css", "css/letters.css")
+        ),
+    ],
     "img-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
     "font-src": ["'self'"],
@@ -107,9 +124,13 @@ def test_no_public_template_has_an_inline_style():
 
 
 class _InlineFinder(HTMLParser):
+    """Inline scripts and styles; the text of each <style> element apart, in `styles`."""
+
     def __init__(self):
         super().__init__()
         self.problems: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -118,10 +139,19 @@ class _InlineFinder(HTMLParser):
         if any(name.startswith("on") for name in attributes):
             self.problems.append(f"<{tag}> event handler attribute")
         if tag == "style":
-            self.problems.append("<style>")
+            self._in_style = True
+            self.styles.append("")
         inline = tag == "script" and "src" not in attributes
         if inline and attributes.get("type") != "application/json":
             self.problems.append("inline <script>")
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles[-1] += data
 
 
 @pytest.mark.django_db
@@ -146,6 +176,16 @@ def test_rendered_public_pages_have_no_inline_scripts_or_styles(client, council_
     finder.feed(response.content.decode())
 
     assert finder.problems == []
+    # site.css is in every page, unchanged: the one style the policy allows by its hash.
+    assert finder.styles[0] == (STATIC / "css/site.css").read_text(encoding="utf-8")
+    allowed = policy(response)["style-src"]
+    assert all(style_hash(text) in allowed for text in finder.styles)
+
+
+def test_only_the_listed_stylesheets_can_be_put_in_a_page():
+    assert inline_styles.INLINE_STYLESHEETS == ("css/site.css", "css/letters.css")
+    with pytest.raises(ValueError, match="not in INLINE_STYLESHEETS"):
+        inline_styles.stylesheet_text("css/embed.css")
 
 
 # --- plotly.js's basic bundle from npm, and its CSS ----------------------------------------------
@@ -239,13 +279,23 @@ def test_base_html_marks_every_other_style_plotly_would_inject():
         assert f'id="{style_id}"' in base, f'add <template id="{style_id}"></template> to base.html'
 
 
+PLOTLY_CSS_LINK = (
+    '<link id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" '
+    'href="/static/vendor/plotly/plotly.css">'
+)
+
+
 @pytest.mark.django_db
-def test_every_page_links_the_css_plotly_looks_for(client):
-    page = client.get("/methodology/").content.decode()
-    assert (
-        '<link id="plotly.js-style-global" class="no-inline-styles" rel="stylesheet" '
-        'href="/static/vendor/plotly/plotly.css">'
-    ) in page
+def test_the_pages_drawing_with_plotly_link_the_css_it_looks_for(client, council_data):
+    """Charts' pages link it before plotly.js; map.js adds it on the map page, after the load
+    event; pages without plotly.js do without."""
+    for url in ("/councils/ashfield/", "/years/2023-24/"):
+        page = client.get(url).content.decode()
+        assert page.index(PLOTLY_CSS_LINK) < page.index("plotly-basic.min.js")
+    home = client.get("/").content.decode()
+    assert PLOTLY_CSS_LINK not in home
+    assert 'data-plotly-css-url="/static/vendor/plotly/plotly.css"' in home
+    assert PLOTLY_CSS_LINK not in client.get("/methodology/").content.decode()
     css = client.get("/static/vendor/plotly/plotly.css")
     assert css.status_code == 200
     assert css["Content-Type"].startswith("text/css")
@@ -276,8 +326,12 @@ def test_charts_work_under_the_policy(page, council_data):
     page.wait_for_selector("#trend-chart .main-svg")
 
     assert violations(page) == []
-    # plotly.js found our <link> and added no <style> of its own; its rules apply.
-    assert page.evaluate("document.querySelectorAll('style').length") == 0
+    # plotly.js found our <link> and added no <style> of its own (only site.css is inline); its
+    # rules apply.
+    assert page.evaluate("document.querySelectorAll('style').length") == 1
+    assert page.evaluate("document.querySelector('style').textContent") == (
+        STATIC / "css/site.css"
+    ).read_text(encoding="utf-8")
     assert (
         page.evaluate(
             "getComputedStyle(document.querySelector('#trend-chart .main-svg')).pointerEvents"

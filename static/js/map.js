@@ -1,4 +1,6 @@
-/* The council map on the home page, drawn with plotly.js (the global `Plotly`, served by us).
+/* The council map on the home page, drawn with plotly.js (the global `Plotly`, served by us):
+ * its controls and set-up. map_drawing.js (traces, colours, legend) and map_areas.js (the
+ * areas and hexagons) come first, in that order, and share `window.CouncilMap` with this.
  *
  * Nothing is fetched from another host: areas are drawn as filled SVG polygons (`scatter` traces
  * with `fill: "toself"`) on plain x/y axes, not as a plotly `geo` or `map` trace, which would
@@ -11,7 +13,8 @@
  *           data-geometry-url="/map/lower_tier.geojson"   lower-tier areas (GeoJSON, lon/lat)
  *           data-county-url="/map/counties.geojson"       county council areas (GeoJSON)
  *           data-hex-url="/map/hexes.json"                hex layouts (councils/hexmap.py)
- *           data-plotly-url="/static/…/plotly-basic.min.js"  fetched after the page's load
+ *           data-plotly-url="/static/…/plotly-basic.min.js"  fetched after the page's load,
+ *           data-plotly-css-url="/static/…/plotly.css"        with plotly's global rules
  *           data-map-data="map-data">                     id of the data island (optional,
  *      </div>                                             default "map-data")
  *    The geometry is fetched only when a view needs it (hexes.json only for the hex view).
@@ -55,40 +58,18 @@
 (function () {
   "use strict";
 
-  const LOWER_TIER = "lower_tier";
-  const UPPER_TIER = "upper_tier";
-  // A plate carrée squeezed by cos(latitude) at England's middle: shapes within a few per cent.
-  const X_SCALE = Math.cos((52.6 * Math.PI) / 180);
-
-  // Diverging purple-orange (ColorBrewer PuOr ends), with a neutral between: colour-blind safe.
-  const VERDICT_COLOURS = { lower: "#5e3c99", similar: "#d9d2c3", higher: "#e66101" };
-  const VERDICT_LABELS = {
-    higher: "Higher than similar authorities",
-    similar: "Similar to the average for similar authorities",
-    lower: "Lower than similar authorities",
-  };
-  const BASE_LABELS = {
-    uphold_rate: "detailed investigations",
-    compliance_rate: "compliance outcomes",
-    satisfactory_remedy_rate: "upheld complaints",
-    upheld_per_100k: "residents",
-  };
-  const STYLE = {
-    line: "#505a5f",
-    contextFill: "#f3f2f1",
-    contextLine: "#c9c9c9",
-    noFigure: "#ffffff",
-    greyedFill: "#ffffff",
-    greyedHatch: "#8c8c8c",
-    selectedLine: "#0b0c0c",
-  };
-  const GREYED_PATTERN = {
-    shape: "/",
-    fgcolor: STYLE.greyedHatch,
-    bgcolor: STYLE.greyedFill,
-    size: 6,
-    solidity: 0.25,
-  };
+  const {
+    LOWER_TIER,
+    UPPER_TIER,
+    fetchJson,
+    geoAreas,
+    hexAreas,
+    hexOverlays,
+    fitHexLabels,
+    drawLegend,
+    traces,
+    layout,
+  } = window.CouncilMap;
 
   // A still map: no mode bar (its styles come from a stylesheet plotly injects, which a
   // Content-Security-Policy blocks) and no zooming; the hex view shows small councils.
@@ -118,331 +99,6 @@
     }
     const types = new Set(data.councils.map((c) => c.type));
     return types.has("county") && !types.has("district") ? UPPER_TIER : LOWER_TIER;
-  }
-
-  // ---- geometry ------------------------------------------------------------------------------
-
-  const cache = new Map();
-
-  function fetchJson(url) {
-    if (!cache.has(url)) {
-      cache.set(
-        url,
-        fetch(url, { credentials: "same-origin" })
-          .then((response) => {
-            if (!response.ok) {
-              throw new Error(url + ": " + response.status);
-            }
-            return response.json();
-          })
-          .catch((error) => {
-            cache.delete(url); // let the next drawing try again
-            throw error;
-          }),
-      );
-    }
-    return cache.get(url);
-  }
-
-  function isDistrict(code) {
-    return code.slice(0, 3) === "E07";
-  }
-
-  /* Areas to draw: [{code, x: [...], y: [...]}] with null between rings. */
-  function geoAreas(container, layer) {
-    const lower = fetchJson(container.dataset.geometryUrl);
-    if (layer === LOWER_TIER) {
-      return lower.then((collection) => collection.features.map(featureArea));
-    }
-    // Upper tier: the counties, plus every lower-tier area that is not a district.
-    return Promise.all([lower, fetchJson(container.dataset.countyUrl)]).then(
-      ([collection, counties]) =>
-        counties.features
-          .concat(collection.features.filter((feature) => !isDistrict(String(feature.id))))
-          .map(featureArea),
-    );
-  }
-
-  function featureArea(feature) {
-    const geometry = feature.geometry;
-    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
-    const x = [];
-    const y = [];
-    // Exterior rings and holes wind in opposite directions, so the SVG nonzero fill leaves
-    // holes empty; null starts a new subpath.
-    polygons.forEach((rings) =>
-      rings.forEach((ring) => {
-        if (x.length) {
-          x.push(null);
-          y.push(null);
-        }
-        ring.forEach((point) => {
-          x.push(point[0] * X_SCALE);
-          y.push(point[1]);
-        });
-      }),
-    );
-    return { code: String(feature.id), x: x, y: y };
-  }
-
-  function hexAreas(container, layer) {
-    return fetchJson(container.dataset.hexUrl).then((hexes) =>
-      Object.entries(hexes.layouts[layer] || {}).map(([code, cell]) => ({
-        code: code,
-        x: cell.polygon.map((point) => point[0]),
-        y: cell.polygon.map((point) => point[1]),
-        centre: [cell.x, cell.y],
-      })),
-    );
-  }
-
-  /* Over the hexagons: London's boroughs outlined as one block, and each council's short label
-     (dark text, or white on the darkest fills). */
-  function hexOverlays(hexes, layer, areas, data, fills) {
-    const outline = { x: [], y: [] };
-    ((hexes.london || {})[layer] || []).forEach(([from, to]) => {
-      outline.x.push(from[0], to[0], null);
-      outline.y.push(from[1], to[1], null);
-    });
-    const councils = new Map(data.councils.map((c) => [c.code, c]));
-    const labels = areas.filter((area) => councils.has(area.code) && councils.get(area.code).short);
-    return [
-      {
-        type: "scatter",
-        mode: "lines",
-        x: outline.x,
-        y: outline.y,
-        line: { width: 3, color: STYLE.selectedLine },
-        hoverinfo: "skip",
-        showlegend: false,
-      },
-      {
-        type: "scatter",
-        mode: "text",
-        x: labels.map((area) => area.centre[0]),
-        y: labels.map((area) => area.centre[1]),
-        text: labels.map((area) => councils.get(area.code).short),
-        textfont: {
-          size: 10,
-          color: labels.map((area) => (isDark(fills.get(area.code)) ? "#ffffff" : "#0b0c0c")),
-        },
-        hoverinfo: "skip",
-        showlegend: false,
-        meta: { labels: true },
-      },
-    ];
-  }
-
-  /* Whether white text reads better than near-black on this fill (WCAG contrast). */
-  function isDark(colour) {
-    const rgb = /^#([0-9a-f]{6})$/i.exec(colour || "");
-    if (!rgb) {
-      return false;
-    }
-    const n = parseInt(rgb[1], 16);
-    const channel = (shift) => {
-      const c = ((n >> shift) & 255) / 255;
-      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-    };
-    const luminance = 0.2126 * channel(16) + 0.7152 * channel(8) + 0.0722 * channel(0);
-    const againstWhite = 1.05 / (luminance + 0.05);
-    const againstText = (luminance + 0.05) / 0.0537; // #0b0c0c
-    return againstWhite > againstText;
-  }
-
-  /* Labels sized to the hexagons as drawn; hidden where they would be too small to read. */
-  function fitHexLabels(plot) {
-    const index = plot.data.findIndex((trace) => trace.meta && trace.meta.labels);
-    if (index < 0) {
-      return null;
-    }
-    const xs = [].concat(...plot.data.map((t) => t.x)).filter((v) => v !== null);
-    const ys = [].concat(...plot.data.map((t) => t.y)).filter((v) => v !== null);
-    const span = (values) => Math.max.apply(null, values) - Math.min.apply(null, values);
-    const box = plot.getBoundingClientRect();
-    const pixelsPerUnit = Math.min(box.width / span(xs), box.height / span(ys));
-    const size = Math.min(13, Math.floor((Math.sqrt(3) * pixelsPerUnit) / 2.3));
-    return window.Plotly.restyle(plot, { "textfont.size": size, visible: size >= 7 }, [index]);
-  }
-
-  // ---- colours and legend --------------------------------------------------------------------
-
-  function formatNumber(value) {
-    return Number(value.toFixed(6)).toLocaleString("en-GB");
-  }
-
-  /* How one council is drawn: {fill, pattern?} */
-  function councilStyle(council, colourBy) {
-    if (council.greyed) {
-      return { fill: STYLE.greyedFill, pattern: GREYED_PATTERN };
-    }
-    if (colourBy === "verdict") {
-      return { fill: VERDICT_COLOURS[council.verdict] || STYLE.noFigure };
-    }
-    return {
-      fill: council.fill || STYLE.noFigure,
-    };
-  }
-
-  function legendItems(data, colourBy, classes) {
-    const unit = data.unit || "";
-    const items =
-      colourBy === "verdict"
-        ? ["higher", "similar", "lower"].map((v) => ({
-            label: VERDICT_LABELS[v],
-            fill: VERDICT_COLOURS[v],
-          }))
-        : classes.map((c) => ({
-            label: formatNumber(c.from) + unit + " to under " + formatNumber(c.to) + unit,
-            fill: c.colour,
-          }));
-    if (colourBy !== "verdict" && items.length) {
-      const last = classes[classes.length - 1];
-      items[items.length - 1].label = formatNumber(last.from) + unit + " or more";
-    }
-    items.push({
-      label: "Fewer than 5 cases: greyed, not compared",
-      fill: STYLE.greyedFill,
-      hatched: true,
-    });
-    items.push({
-      label: colourBy === "verdict" ? "No figure or no verdict" : "No figure",
-      fill: STYLE.noFigure,
-    });
-    return items;
-  }
-
-  function drawLegend(legend, data, colourBy, classes) {
-    legend.replaceChildren();
-    const title = document.createElement("p");
-    title.className = "council-map__legend-title";
-    title.textContent =
-      colourBy === "verdict" ? data.label + ": compared with similar authorities" : data.label;
-    const list = document.createElement("ul");
-    list.className = "council-map__legend-items";
-    // Layout through the CSSOM: allowed by a Content-Security-Policy without 'unsafe-inline'.
-    Object.assign(list.style, {
-      listStyle: "none",
-      padding: "0",
-      display: "flex",
-      flexWrap: "wrap",
-      gap: ".25rem 1rem",
-    });
-    legendItems(data, colourBy, classes).forEach((item) => {
-      const entry = document.createElement("li");
-      Object.assign(entry.style, { display: "flex", alignItems: "center", gap: ".4rem" });
-      const swatch = document.createElement("span");
-      swatch.className = "council-map__swatch";
-      Object.assign(swatch.style, {
-        display: "inline-block",
-        width: "1.25rem",
-        height: "1rem",
-        border: "1px solid " + STYLE.line,
-        backgroundColor: item.fill,
-      });
-      if (item.hatched) {
-        swatch.style.backgroundImage =
-          "repeating-linear-gradient(135deg, " + STYLE.greyedHatch + " 0 1px, transparent 1px 5px)";
-      }
-      entry.append(swatch, document.createTextNode(item.label));
-      list.append(entry);
-    });
-    legend.append(title, list);
-  }
-
-  // ---- traces --------------------------------------------------------------------------------
-
-  function escapeHtml(text) {
-    return String(text).replace(
-      /[&<>"]/g,
-      (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c],
-    );
-  }
-
-  function hoverText(council, data) {
-    const lines = [
-      escapeHtml(council.name),
-      escapeHtml(data.label) + ": " + escapeHtml(council.display || "no figure"),
-    ];
-    if (council.base) {
-      const baseLabel = data.base_label || BASE_LABELS[data.statistic] || "cases";
-      lines.push("Based on " + formatNumber(council.base) + " " + escapeHtml(baseLabel));
-    }
-    if (council.greyed) {
-      lines.push("Fewer than 5: not compared");
-    } else if (council.verdict) {
-      lines.push(VERDICT_LABELS[council.verdict] || "");
-    }
-    return lines.join("<br>");
-  }
-
-  function traces(areas, data, colourBy) {
-    const councils = new Map(data.councils.map((c) => [c.code, c]));
-    const classes = data.classes;
-    const result = [];
-    const fills = new Map(); // each council's fill, for the colour of its label
-    let selected = null;
-    areas.forEach((area) => {
-      const council = councils.get(area.code);
-      const trace = {
-        type: "scatter",
-        mode: "lines",
-        x: area.x,
-        y: area.y,
-        fill: "toself",
-        line: { width: 0.6, color: STYLE.line },
-        showlegend: false,
-      };
-      if (!council) {
-        // Outside the chosen type: pale context with no hover.
-        trace.fillcolor = STYLE.contextFill;
-        trace.line.color = STYLE.contextLine;
-        trace.hoverinfo = "skip";
-        result.push(trace);
-        return;
-      }
-      const style = councilStyle(council, colourBy);
-      trace.fillcolor = style.fill;
-      fills.set(council.code, style.fill);
-      if (style.pattern) {
-        trace.fillpattern = style.pattern;
-      }
-      trace.hoveron = "fills";
-      trace.hoverinfo = "text";
-      trace.text = hoverText(council, data);
-      trace.name = council.name;
-      trace.meta = { code: council.code, url: council.url };
-      if (council.code === data.selected) {
-        trace.line = { width: 3, color: STYLE.selectedLine };
-        selected = trace; // drawn last, so its outline is on top
-      } else {
-        result.push(trace);
-      }
-    });
-    if (selected) {
-      result.push(selected);
-    }
-    return { traces: result, classes: classes, fills: fills };
-  }
-
-  function layout() {
-    return {
-      margin: { l: 0, r: 0, t: 0, b: 0 },
-      xaxis: { visible: false },
-      yaxis: { visible: false, scaleanchor: "x", scaleratio: 1 },
-      hovermode: "closest",
-      dragmode: false,
-      showlegend: false,
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", size: 14 },
-      hoverlabel: {
-        bgcolor: "#ffffff",
-        bordercolor: "#0b0c0c",
-        font: { color: "#0b0c0c" },
-        align: "left",
-      },
-    };
   }
 
   // ---- controls ------------------------------------------------------------------------------
@@ -479,19 +135,27 @@
 
   // ---- the map -------------------------------------------------------------------------------
 
-  function setUp(container) {
-    const data = readIsland(container);
-    if (!data || !Array.isArray(data.councils) || !window.Plotly) {
-      return;
-    }
-    const state = {
+  /* The view, layer and colouring to draw first: the URL's, else the data island's. */
+  function initialState(data) {
+    return {
       view: urlChoice("view", ["geo", "hex"]) || (data.view === "hex" ? "hex" : "geo"),
       layer: urlChoice("layer", [LOWER_TIER, UPPER_TIER]) || defaultLayer(data),
       colourBy:
         urlChoice("colour", ["value", "verdict"]) ||
         (data.colour_by === "verdict" ? "verdict" : "value"),
     };
+  }
 
+  function areasFor(container, state) {
+    return state.view === "hex"
+      ? hexAreas(container, state.layer)
+      : geoAreas(container, state.layer);
+  }
+
+  function setUp(container, data, state) {
+    if (!window.Plotly) {
+      return;
+    }
     const controls = document.createElement("div");
     controls.className = "council-map__controls";
     const status = document.createElement("p");
@@ -554,7 +218,7 @@
       const ticket = ++drawing;
       status.textContent = "Loading the map…";
       const hex = state.view === "hex";
-      const areas = hex ? hexAreas(container, state.layer) : geoAreas(container, state.layer);
+      const areas = areasFor(container, state);
       Promise.all([areas, hex ? fetchJson(container.dataset.hexUrl) : null])
         .then(([list, hexes]) => {
           if (ticket !== drawing) {
@@ -633,26 +297,53 @@
     });
   }
 
-  /* plotly.js (a third of a megabyte) is fetched once the page has loaded: until then the map
-     drawn on the server shows, and the page's first load stays small. */
-  function withPlotly(url) {
+  /* plotly.js (a third of a megabyte) and its stylesheet are fetched once the page has loaded:
+     until then the map drawn on the server shows, and the page's first load stays small. The
+     stylesheet goes in first, with the id and class plotly.js looks for before it would add a
+     <style> element of its own (which the Content-Security-Policy blocks). */
+  function withPlotly(container) {
     if (window.Plotly) {
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.addEventListener("load", resolve);
-      script.addEventListener("error", reject);
-      document.head.append(script);
-    });
+    const loaded = (element) =>
+      new Promise((resolve, reject) => {
+        element.addEventListener("load", resolve);
+        element.addEventListener("error", reject);
+        document.head.append(element);
+      });
+    const waits = [];
+    if (!document.getElementById("plotly.js-style-global")) {
+      const stylesheet = document.createElement("link");
+      stylesheet.id = "plotly.js-style-global";
+      stylesheet.className = "no-inline-styles";
+      stylesheet.rel = "stylesheet";
+      stylesheet.href = container.dataset.plotlyCssUrl;
+      waits.push(loaded(stylesheet));
+    }
+    const script = document.createElement("script");
+    script.src = container.dataset.plotlyUrl;
+    waits.push(loaded(script));
+    return Promise.all(waits);
   }
 
   function start() {
-    const maps = document.querySelectorAll(".council-map[data-geometry-url]");
+    const maps = [];
+    document.querySelectorAll(".council-map[data-geometry-url]").forEach((container) => {
+      const data = readIsland(container);
+      if (data && Array.isArray(data.councils)) {
+        const state = initialState(data);
+        // The first view's areas come alongside plotly.js, not after it (kept for its drawing;
+        // on a failure that drawing fetches them again).
+        areasFor(container, state).catch(() => null);
+        maps.push([container, data, state]);
+      }
+    });
     if (maps.length) {
       // Without plotly.js the map drawn on the server stays, links and all.
-      withPlotly(maps[0].dataset.plotlyUrl).then(() => maps.forEach(setUp), () => null);
+      withPlotly(maps[0][0]).then(
+        () => maps.forEach((map) => setUp(...map)),
+        () => null,
+      );
     }
   }
 
