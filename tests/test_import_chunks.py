@@ -10,9 +10,13 @@ import pytest
 
 from councils.imports.base import PREVIEW_ROWS
 from councils.imports.files import SHARED_PER_COLUMN, SharedCells, read_file
-from councils.imports.resources import DecisionResource, PopulationResource
-from councils.models import Council, Decision, ImportRecord
-from tests.factories import CouncilFactory
+from councils.imports.resources import (
+    DecisionResource,
+    PopulationResource,
+    RecommendationResource,
+)
+from councils.models import Council, Decision, ImportRecord, Recommendation
+from tests.factories import CouncilFactory, DecisionFactory
 from tests.test_import_rows import decision, import_rows
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +32,7 @@ def chunks_of(monkeypatch):
     def set_size(rows: int) -> None:
         monkeypatch.setattr(DecisionResource, "chunk_rows", rows)
         monkeypatch.setattr(PopulationResource, "chunk_rows", rows)
+        monkeypatch.setattr(RecommendationResource, "chunk_rows", rows)
 
     return set_size
 
@@ -141,6 +146,72 @@ def test_the_result_keeps_counts_and_the_preview_rows_not_a_row_result_per_row(c
 
 
 # --- Reading ---------------------------------------------------------------------------------
+
+
+def recommendation(n: int, **changes) -> dict:
+    return {
+        "reference": f"24 000 {n:03d}",
+        "kind": "Remedy",
+        "recommendation": f"Pay £{n}00.",
+        "due": "",
+    } | changes
+
+
+@pytest.fixture
+def five_decisions() -> None:
+    for n in range(1, 6):
+        DecisionFactory(reference=f"24 000 {n:03d}")
+
+
+@pytest.mark.usefixtures("five_decisions")
+def test_recommendations_look_up_only_the_decisions_of_their_chunk(chunks_of, monkeypatch):
+    chunks_of(2)
+    held = []
+    fetch = RecommendationResource.existing
+
+    def existing(resource, keys):
+        held.append(sorted(resource.fields["decision"].widget.by_reference))
+        return fetch(resource, keys)
+
+    monkeypatch.setattr(RecommendationResource, "existing", existing)
+
+    result = import_rows("recommendations", [recommendation(n) for n in range(1, 6)])
+
+    assert str(result.counts) == "5 new, 0 updated, 0 unchanged"
+    assert held == [
+        ["24 000 001", "24 000 002"],
+        ["24 000 003", "24 000 004"],
+        ["24 000 005"],
+    ]
+    assert Recommendation.objects.count() == 5
+
+
+@pytest.mark.usefixtures("five_decisions")
+def test_recommendations_in_chunks_name_every_bad_row_and_write_nothing(chunks_of):
+    chunks_of(2)
+    rows = [recommendation(n) for n in range(1, 6)]
+    rows[3]["reference"] = "99 999 999"  # chunk 2
+    rows.append(recommendation(1))  # chunk 3 repeats row 2
+
+    result = import_rows("recommendations", rows)
+
+    assert [(p.row, p.column) for p in result.problems] == [(5, "reference"), (7, "reference")]
+    assert "import the decisions file first" in result.problems[0].reason
+    assert "Repeats row 2" in result.problems[1].reason
+    assert Recommendation.objects.count() == 0
+
+
+@pytest.mark.usefixtures("five_decisions")
+def test_recommendations_reimported_in_chunks_change_nothing(chunks_of):
+    chunks_of(2)
+    rows = [recommendation(n) for n in range(1, 6)]
+    import_rows("recommendations", rows)
+    rows[4]["due"] = "01/03/2024"
+
+    again = import_rows("recommendations", rows)
+
+    assert str(again.counts) == "0 new, 1 updated, 4 unchanged"
+    assert str(import_rows("recommendations", rows).counts) == "0 new, 0 updated, 5 unchanged"
 
 
 def test_a_csv_is_read_as_tablib_would_blank_lines_skipped_and_short_rows_padded():

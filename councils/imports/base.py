@@ -30,10 +30,7 @@ from import_export.fields import Field
 from import_export.results import Result, RowResult
 
 from councils import revisions
-from councils.imports.cells import (
-    DateCell,
-    YearBook,
-)
+from councils.imports.cells import YearBook
 from councils.imports.engine import ChunkedImport, ImportResult, has_problems, refused
 from councils.imports.files import (
     Counts,
@@ -122,6 +119,9 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
     def prepare(self, dataset: tablib.Dataset) -> None:
         """Fill the lookup maps of the foreign-key cells, once per import."""
 
+    def prepare_chunk(self, headers: list[str], rows: list[tuple]) -> None:
+        """Fill the lookup maps of the cells that only need a chunk's worth (`rows`)."""
+
     def existing(self, keys: set[tuple]) -> Iterable[Model]:
         """The records whose natural keys may be among `keys`."""
         raise NotImplementedError
@@ -196,8 +196,7 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
         self._total = len(dataset)
         today = timezone.localdate()
         for field in self._import_fields:
-            if isinstance(field.widget, DateCell):
-                field.widget.today = today
+            field.widget.start(today)
         self.prepare(dataset)
 
     def get_instance(self, instance_loader, row):

@@ -9,6 +9,7 @@ else is refused with the rule it breaks. Problems show a cell as it reads in the
 """
 
 import datetime
+import functools
 import re
 from functools import cached_property
 from typing import Any
@@ -28,6 +29,8 @@ from councils.models import (
 # Excel stores a date as days since 30 December 1899 (exact from March 1900 on).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 NOT_A_DATE = "Not a date. Use 2023-05-14 or 14/05/2023."
+# Distinct date texts a date cell remembers in one import (a few years of days, twice over).
+DAYS_REMEMBERED = 4096
 
 
 def cell_text(value: object) -> str:
@@ -68,6 +71,9 @@ class CellWidget(Widget):
         super().__init__(coerce_to_string=True)
         self.required = required
 
+    def start(self, today: datetime.date) -> None:
+        """Called as an import begins, with the day it runs on."""
+
     def clean(self, value, row=None, **kwargs):
         text = value.strip() if type(value) is str else cell_text(value)
         if not text:
@@ -101,6 +107,12 @@ class DateCell(CellWidget):
         self.future = future
         # Set for the length of an import: asking the clock for every cell costs seconds.
         self.today: datetime.date | None = None
+        # Each distinct text read once per import: a year's file has a few hundred days.
+        self.read: dict[str, datetime.date | ValueError] = {}
+
+    def start(self, today: datetime.date) -> None:
+        self.today = today
+        self.read = {}
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime.datetime):
@@ -112,7 +124,17 @@ class DateCell(CellWidget):
         return super().clean(value, row, **kwargs)
 
     def parse(self, text: str) -> datetime.date:
-        return self._in_range(self._read(text))
+        day = self.read.get(text)
+        if day is None:
+            try:
+                day = self._in_range(self._read(text))
+            except ValueError as error:
+                day = error
+            if len(self.read) < DAYS_REMEMBERED:
+                self.read[text] = day
+        if isinstance(day, ValueError):
+            raise ValueError(*day.args)
+        return day
 
     def _read(self, text: str) -> datetime.date:
         try:
@@ -145,15 +167,19 @@ class DateCell(CellWidget):
         return day
 
     def _latest(self) -> tuple[datetime.date, str]:
-        """The last day accepted, and the reason given for a later one."""
-        today = self.today or timezone.localdate()
-        if not self.future:
-            return today, f"After today, {today:%d/%m/%Y}: a date cannot be in the future."
-        end = ReportingYear.dates_for(year_label(reporting_year_start(today) + 1))[1]
-        return end, f"After {_long(end)}, the end of next reporting year: check the year."
+        return latest_day(self.today or timezone.localdate(), future=self.future)
 
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
+
+
+@functools.lru_cache(maxsize=16)
+def latest_day(today: datetime.date, *, future: bool) -> tuple[datetime.date, str]:
+    """The last day a date cell accepts, and the reason given for a later one."""
+    if not future:
+        return today, f"After today, {today:%d/%m/%Y}: a date cannot be in the future."
+    end = ReportingYear.dates_for(year_label(reporting_year_start(today) + 1))[1]
+    return end, f"After {_long(end)}, the end of next reporting year: check the year."
 
 
 class YearBook:
@@ -242,6 +268,9 @@ class CategoryCell(CellWidget):
         self.categories: list[Category] = []
         self.by_name: dict[str, Category] = {}
         self.dates = DateCell()
+
+    def start(self, today: datetime.date) -> None:
+        self.dates.start(today)
 
     def load(self) -> None:
         names = Category.objects.by_any_name()

@@ -137,6 +137,7 @@ class ChunkedImport:
         kwargs.update(dry_run=dry_run, using_transactions=using_transactions)
         for start in range(0, len(dataset), self.chunk_rows):
             rows = dataset[start : start + self.chunk_rows]
+            self.prepare_chunk(dataset.headers, rows)
             loader = NaturalKeyLoader(self, dataset.headers, rows)
             for number, values in enumerate(rows, start + 1):
                 row = dict(zip(dataset.headers, values, strict=True))

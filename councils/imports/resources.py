@@ -263,16 +263,19 @@ class RecommendationResource(DataResource):
         fields = ("decision", "kind", "text", "due")
         import_id_fields = ["decision", "kind", "text"]
 
-    def prepare(self, dataset):
+    def prepare_chunk(self, headers, rows):
+        # The decisions a chunk's rows name, not the file's: a 200,000-row file would otherwise
+        # hold as many decisions for the whole import.
+        position = headers.index("reference")
         cell = ReferenceCell()
         references = set()
-        for value in dataset["reference"]:
+        for values in rows:
             with suppress(ValueError):  # the row itself will report it
-                references.add(cell.clean(value))
+                references.add(cell.clean(values[position]))
         self.fields["decision"].widget.by_reference = {
             decision.reference: decision
             for batch in in_batches(references)
-            for decision in Decision.objects.filter(reference__in=batch)
+            for decision in Decision.objects.filter(reference__in=batch).only("reference")
         }
 
     def existing(self, keys):

@@ -8,12 +8,17 @@ tag says the data ends, and a stale tag (written by some programs) silently cuts
   that lies fails its checksum), so that check bounds the work;
 - the tag is ignored and the sheet is read to its last `<row>`, stopping at the row cap;
 - one quick pass over the sheet's XML then finds what read-only mode does not report: merged
-  cells, refused since they would import as blanks, and hidden rows, imported and pointed out.
+  cells, refused since they would import as blanks, and hidden rows, imported and pointed out;
+- the rows go into one compact buffer while the workbook is open and become the dataset's
+  objects only once it is closed: openpyxl makes dozens of short-lived objects per cell, and
+  rows built among them leave those objects' memory in holes that the rows then pin for the
+  whole import, and which the worker kept afterwards (tens of MB for a large file).
 
 What staff should know about how the file was read goes in `dataset.notes`.
 """
 
 import io
+import pickle
 import xml.parsers.expat
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -41,7 +46,7 @@ def read_xlsx(content: bytes) -> tablib.Dataset:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             sheet = _sheet_to_read(book)
-            dataset = _read_sheet(sheet, book)
+            header, rows = _read_sheet(sheet, book)
             layout = _layout(archive, sheet)
         finally:
             book.close()
@@ -52,9 +57,12 @@ def read_xlsx(content: bytes) -> tablib.Dataset:
             "unmerge them (Home, Merge & Center, Unmerge Cells), fill in every cell and upload "
             "the file again."
         )
-    last_row = len(dataset) + 1  # the header is row 1
+    last_row = rows.rows + 1  # the header is row 1
     hidden = [row for row in layout.hidden_rows if 1 < row <= last_row]
-    dataset.notes = _notes(book, sheet, hidden)
+    notes = _notes(book, sheet, hidden)
+    del book, sheet  # and with them the workbook's strings, before the rows are made
+    dataset = rows.dataset(header)
+    dataset.notes = notes
     return dataset
 
 
@@ -76,7 +84,8 @@ def _sheet_to_read(book: openpyxl.Workbook) -> "ReadOnlyWorksheet":
     return book.active if book.active in book.worksheets else book.worksheets[0]
 
 
-def _read_sheet(sheet: "ReadOnlyWorksheet", book: openpyxl.Workbook) -> tablib.Dataset:
+def _read_sheet(sheet: "ReadOnlyWorksheet", book: openpyxl.Workbook) -> tuple[list, "_RowBuffer"]:
+    """The header cut to its last named column, and the rows under it."""
     sheet.reset_dimensions()  # read to the last row, whatever the `<dimension>` tag says
     rows = sheet.iter_rows(values_only=True)
     try:
@@ -84,15 +93,14 @@ def _read_sheet(sheet: "ReadOnlyWorksheet", book: openpyxl.Workbook) -> tablib.D
         width = _width(header)
         if not width:
             _refuse_blank_header(sheet, book, rows)
-        dataset = tablib.Dataset(headers=header[:width])
-        share = SharedCells()
+        buffer = _RowBuffer()
         for row in _data_rows(rows, width):
-            if len(dataset) == settings.IMPORT_MAX_ROWS:  # stop at the row over the cap
+            if buffer.rows == settings.IMPORT_MAX_ROWS:  # stop at the row over the cap
                 raise ImportFileError(
                     f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows: the most we "
                     f"accept is {settings.IMPORT_MAX_ROWS:,}. Split it into smaller files."
                 )
-            dataset.append(share(list(row)))
+            buffer.add(row)
     except ImportFileError:
         raise
     except Exception as error:  # broken XML, a failed checksum, a cell openpyxl cannot convert
@@ -100,7 +108,32 @@ def _read_sheet(sheet: "ReadOnlyWorksheet", book: openpyxl.Workbook) -> tablib.D
             f"The sheet “{sheet.title}” could not be read to the end: the file may be damaged. "
             "Open it in Excel, save it again and upload that."
         ) from error
-    return dataset
+    return header[:width], buffer
+
+
+class _RowBuffer:
+    """Rows as one pickle stream, a single block of bytes, until `dataset` turns them into
+    objects in one go (see the module docstring)."""
+
+    def __init__(self):
+        self.stream = io.BytesIO()
+        self.pickler = pickle.Pickler(self.stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pickler.fast = True  # no memo: it would keep every cell alive to the end
+        self.rows = 0
+
+    def add(self, row: tuple) -> None:
+        self.pickler.dump(row)
+        self.rows += 1
+
+    def dataset(self, headers: list) -> tablib.Dataset:
+        dataset = tablib.Dataset(headers=headers)
+        share = SharedCells()
+        self.stream.seek(0)
+        unpickler = pickle.Unpickler(self.stream)
+        for _ in range(self.rows):
+            dataset.append(share(list(unpickler.load())))
+        self.stream = io.BytesIO()  # the bytes go as soon as the rows are made
+        return dataset
 
 
 def _width(header: list) -> int:
