@@ -3,32 +3,29 @@
     DATABASE_URL=sqlite:////tmp/demo.sqlite3 python bench/capture_responses.py OUT_DIR
 
 Run it from each checkout's folder against the same database (filled by `load_councils` and
-`seed_demo`), then `diff -r BEFORE AFTER`: a refactoring that should change nothing shows no
-difference. Each response is saved as its status line and body, one file per URL. The page cache
-is the process's own (REDIS_URL is emptied), so nothing comes from the other checkout's run.
+`seed_demo`), with the same GEOGRAPHY_DIR, then
+
+    python bench/capture_responses.py --compare BEFORE AFTER
+
+which lists the responses that differ other than in whitespace (`diff -r` shows how): a
+refactoring that should change nothing lists none. Each response is saved as its status line
+and body, one file per URL. The page cache is the process's own (REDIS_URL is emptied), so
+nothing comes from the other checkout's run.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
-os.environ["REDIS_URL"] = ""
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombudsman.settings")
-sys.path.insert(0, os.getcwd())
-
-import django
-
-django.setup()
-
-from django.template.loader import render_to_string  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from councils.models import Council, CouncilType, ReportingYear  # noqa: E402
-from letters.models import Letter  # noqa: E402
+ERROR_PAGES = ("400.html", "403.html", "404.html", "500.html")
 
 
 def urls() -> list[str]:
+    from councils.models import Council, CouncilType, ReportingYear
+    from letters.models import Letter
+
     years = [year.label for year in ReportingYear.objects.public()]
     latest = years[-1]
     district = Council.objects.current().of_type(CouncilType.DISTRICT).order_by("name").first()
@@ -50,6 +47,7 @@ def urls() -> list[str]:
         f"/letters/{district.slug}/{latest}/",
         "/search/?q=ash",
         "/sitemap.xml",
+        *(f"/sitemap-{section}.xml" for section in ("pages", "years", "councils", "letters")),
     ]
     api = [
         "/api/",
@@ -84,10 +82,16 @@ def urls() -> list[str]:
     return pages + api + letters + files
 
 
-ERROR_PAGES = ("400.html", "403.html", "404.html", "500.html")
+def capture(out: Path) -> None:
+    os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombudsman.settings")
+    sys.path.insert(0, os.getcwd())  # the checkout whose responses these are
+    import django
 
+    django.setup()
+    from django.template.loader import render_to_string
+    from django.test import Client
 
-def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     client = Client(HTTP_HOST="localhost")
     wanted = urls()
@@ -103,5 +107,21 @@ def main(out: Path) -> None:
     print(f"{len(wanted)} responses and {len(ERROR_PAGES)} error pages written to {out}")
 
 
+def compare(before: Path, after: Path) -> int:
+    """Print the responses whose text differs other than in whitespace; 1 if any does."""
+
+    def text(path: Path) -> bytes | None:
+        return re.sub(rb"\s+", b"", path.read_bytes()) if path.exists() else None
+
+    names = sorted({p.name for p in before.iterdir()} | {p.name for p in after.iterdir()})
+    differ = [name for name in names if text(before / name) != text(after / name)]
+    print(f"{len(names)} responses, {len(differ)} differ other than in whitespace")
+    for name in differ:
+        print(f"  {name}")
+    return 1 if differ else 0
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if sys.argv[1] == "--compare":
+        raise SystemExit(compare(Path(sys.argv[2]), Path(sys.argv[3])))
+    capture(Path(sys.argv[1]))
