@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from ninja import Field, Schema
-from pydantic import ConfigDict, WithJsonSchema, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from councils.models.groups import CouncilType
@@ -42,7 +41,11 @@ KIND_TYPES: dict[Kind, Any] = {
 COLUMN_TYPES = {"council_type": CouncilTypeSlug, "year": YearLabel}
 
 
-class Strict(Schema):
+class Strict(BaseModel):
+    """Plain pydantic, not ninja's Schema: the operations answer with dicts, so ninja's
+    attribute lookup on ORM objects is not needed, and validating a year's 317 rows in
+    pydantic's own core is several times faster."""
+
     model_config = ConfigDict(extra="forbid")
 
 
