@@ -11,6 +11,7 @@ else is refused with the rule it breaks. Problems show a cell as it reads in the
 import datetime
 import functools
 import re
+from collections.abc import Hashable
 from functools import cached_property
 from typing import Any
 
@@ -66,6 +67,9 @@ class CellWidget(Widget):
     """One column's cells: `parse` raises ValueError with a reason staff can act on."""
 
     blank: Any = None
+    # Whether a cell reads the same all through an import, so that each distinct cell is read
+    # once (`imports.staging`).
+    remembered = True
 
     def __init__(self, *, required: bool = False):
         super().__init__(coerce_to_string=True)
@@ -73,6 +77,10 @@ class CellWidget(Widget):
 
     def start(self, today: datetime.date) -> None:
         """Called as an import begins, with the day it runs on."""
+
+    def depends_on(self, row: dict) -> Hashable:
+        """What else in the row a cell's reading depends on, if anything."""
+        return None
 
     def clean(self, value, row=None, **kwargs):
         text = value.strip() if type(value) is str else cell_text(value)
@@ -289,6 +297,9 @@ class CategoryCell(CellWidget):
             names = "; ".join(c.name for c in self.categories if c.is_used_in(label))
             raise ValueError(f"{error} The service categories for {label} are: {names}.") from None
         return category
+
+    def depends_on(self, row: dict) -> Hashable:
+        return self._year(row)
 
     def _year(self, row) -> str | None:
         """The row's reporting year, or None if its dates do not say (their cells report why)."""

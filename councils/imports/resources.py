@@ -11,7 +11,6 @@ from import_export.fields import Field
 
 from councils.imports.base import DataResource
 from councils.imports.cells import CategoryCell, DateCell, TypeCell, YearCell
-from councils.imports.engine import in_batches
 from councils.imports.value_cells import (
     ChoiceCell,
     CodeCell,
@@ -23,6 +22,7 @@ from councils.imports.value_cells import (
     YesNoCell,
     councils_by_code,
 )
+from councils.imports.writes import in_batches
 from councils.models import (
     Compliance,
     Council,
@@ -140,7 +140,10 @@ class PopulationResource(DataResource):
         self.fields["year"].widget.years = self.years
 
     def existing(self, keys):
-        return Population.objects.filter(year__in={year_id for _, year_id in keys})
+        return Population.objects.filter(
+            council__in={council_id for council_id, _ in keys},
+            year__in={year_id for _, year_id in keys},
+        )
 
 
 class DecisionResource(DataResource):
@@ -205,14 +208,12 @@ class DecisionResource(DataResource):
         self.fields["category"].widget.load()
 
     def existing(self, keys):
-        for references in in_batches(reference for (reference,) in keys):
-            yield from Decision.objects.filter(reference__in=references)
+        return Decision.objects.filter(reference__in=[reference for (reference,) in keys])
 
-    def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
+    def accepted(self, decision):
         # Each date counts in its reporting year: confirming creates a missing one, so that
         # staff can preview its figures.
-        for day in (instance.received, instance.decided, instance.compliance_date):
+        for day in (decision.received, decision.decided, decision.compliance_date):
             if day:
                 self.years.for_day(day)
 
@@ -279,8 +280,7 @@ class RecommendationResource(DataResource):
         }
 
     def existing(self, keys):
-        for batch in in_batches({decision_id for decision_id, _, _ in keys}):
-            yield from Recommendation.objects.filter(decision__in=batch)
+        return Recommendation.objects.filter(decision__in={decision for decision, _, _ in keys})
 
 
 RESOURCES: dict[str, type[DataResource]] = {
