@@ -33,7 +33,7 @@ from django.test import Client
 
 from councils import admin as councils_admin
 from councils import dataversion
-from councils.imports import files, writes
+from councils.imports import bulk, files
 from councils.middleware import DatabaseUnavailableMiddleware
 from councils.models import Decision, ImportRecord
 from tests.factories import CouncilFactory, ReportingYearFactory
@@ -77,14 +77,14 @@ def connection_lost_after(monkeypatch):
 
     def lose_connection_after(rows: int) -> list[int]:
         written: list[int] = []
-        real = writes.insert_rows
+        real = bulk.insert_rows
 
         def flaky(model, attnames, values, using):
             real(model, attnames, values[:rows], using)
             written.append(min(rows, len(values)))
             raise OperationalError("server closed the connection unexpectedly")
 
-        monkeypatch.setattr(writes, "insert_rows", flaky)
+        monkeypatch.setattr(bulk, "insert_rows", flaky)
         return written
 
     return lose_connection_after
@@ -191,7 +191,7 @@ KILLED_IMPORT = textwrap.dedent(
     import django
     django.setup()
     from django.core.management import call_command
-    from councils.imports import writes
+    from councils.imports import bulk
     from councils.models import Council
 
     call_command("migrate", verbosity=0)
@@ -199,14 +199,14 @@ KILLED_IMPORT = textwrap.dedent(
         code="E07000170", name="Ashfield", official_name="Ashfield District Council",
         slug="ashfield", type_id="district",
     )
-    real = writes.insert_rows
+    real = bulk.insert_rows
 
     def half_then_wait(model, attnames, rows, using):
         real(model, attnames, rows[: len(rows) // 2], using)
         print("HALF WRITTEN", len(rows) // 2, flush=True)
         time.sleep(60)  # until killed
 
-    writes.insert_rows = half_then_wait
+    bulk.insert_rows = half_then_wait
     call_command("import_data", "decisions", sys.argv[1])
     """
 )

@@ -15,7 +15,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils.html import escape
 
-from councils.imports import writes
+from councils.imports import bulk
 from councils.imports.files import read_file
 from councils.imports.resources import RESOURCES
 from councils.models import Council, CouncilType, Decision, ImportRecord
@@ -133,7 +133,7 @@ def test_a_tampered_preview_name_reads_no_file_outside_the_previews(
 def first_write_paused(monkeypatch):
     """The first confirm to write decisions stops there, before it commits, until released."""
     writing, release = threading.Event(), threading.Event()
-    real_insert = writes.insert_rows
+    real_insert = bulk.insert_rows
 
     def paused(*args, **kwargs):
         real_insert(*args, **kwargs)
@@ -141,7 +141,7 @@ def first_write_paused(monkeypatch):
             writing.set()
             release.wait(20)
 
-    monkeypatch.setattr(writes, "insert_rows", paused)
+    monkeypatch.setattr(bulk, "insert_rows", paused)
     return writing, release
 
 

@@ -200,6 +200,7 @@ class YearBook:
 
     def __init__(self):
         self.created: list[str] = []
+        self._by_day: dict[datetime.date, ReportingYear] = {}
 
     @cached_property
     def _by_label(self) -> dict[str, ReportingYear]:
@@ -214,7 +215,10 @@ class YearBook:
         return year
 
     def for_day(self, day: datetime.date) -> ReportingYear:
-        return self.for_label(year_label(reporting_year_start(day)))
+        year = self._by_day.get(day)
+        if year is None:
+            year = self._by_day[day] = self.for_label(year_label(reporting_year_start(day)))
+        return year
 
     def notice(self, *, done: bool) -> str:
         """What staff are told about the years created, in the admin preview and the command."""
@@ -276,9 +280,12 @@ class CategoryCell(CellWidget):
         self.categories: list[Category] = []
         self.by_name: dict[str, Category] = {}
         self.dates = DateCell()
+        # The year label of each distinct date cell ("" when blank, None when bad), per import.
+        self.labels: dict[Hashable, str | None] = {}
 
     def start(self, today: datetime.date) -> None:
         self.dates.start(today)
+        self.labels = {}
 
     def load(self) -> None:
         names = Category.objects.by_any_name()
@@ -304,13 +311,23 @@ class CategoryCell(CellWidget):
     def _year(self, row) -> str | None:
         """The row's reporting year, or None if its dates do not say (their cells report why)."""
         for column in ("decided", "received"):
-            try:
-                day = self.dates.clean(row.get(column))
-            except ValueError:
-                return None
-            if day:
-                return year_label(reporting_year_start(day))
+            cell = row.get(column)
+            key = cell if type(cell) is str else (type(cell), cell)
+            label = self.labels.get(key, "?")
+            if label == "?":
+                label = self._label(cell)
+                if len(self.labels) < DAYS_REMEMBERED:
+                    self.labels[key] = label
+            if label != "":
+                return label
         return None
+
+    def _label(self, cell) -> str | None:
+        try:
+            day = self.dates.clean(cell)
+        except ValueError:
+            return None
+        return year_label(reporting_year_start(day)) if day else ""
 
     def parse(self, text: str) -> Category:
         category = self.by_name.get(fold(text))

@@ -11,7 +11,7 @@ transaction. For each chunk of a bulk resource (decisions, recommendations, popu
 3. each row is checked (the rules across columns, a key repeated anywhere in the file) and
    compared with its record: new, updated or unchanged;
 4. the new rows are written in one insert and the changed ones in one update
-   (`councils.imports.writes`: COPY and `UPDATE ... FROM UNNEST` on PostgreSQL).
+   (`councils.imports.bulk`: with COPY on PostgreSQL).
 
 What outlives a chunk is small: the counts, the first rows of the preview, the problems of bad
 rows, and the natural keys seen so far. The council register, a few hundred rows where a district
@@ -45,7 +45,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
 from councils import revisions
-from councils.imports import writes
+from councils.imports import bulk
 from councils.imports.files import Counts, RowProblem
 from councils.imports.staging import RowStager
 
@@ -87,7 +87,7 @@ class NaturalKeyLoader(BaseInstanceLoader):
         wanted = set(self.keys.values()) - {None}
         self.instances = {
             resource.record_key(obj): obj
-            for batch in writes.in_batches(wanted)
+            for batch in bulk.in_batches(wanted)
             for obj in resource.existing(batch)
         }
 
@@ -220,12 +220,10 @@ class ChunkedImport:
     def _stage_chunk(self, run: Run, rows: list[tuple], start: int) -> None:
         stager = run.stager
         staged = [stager.clean(values) for values in rows]
-        keys = {stager.key(*cleaned) for cleaned in staged} - {None}
-        existing = self.existing_values(keys, stager)
-        for number, values, (cleaned, errors) in zip(
-            range(start + 1, start + len(rows) + 1), rows, staged, strict=True
-        ):
-            key = stager.key(cleaned, errors)
+        keys = [stager.key(cleaned, errors) for cleaned, errors in staged]
+        existing = self.existing_values(set(keys) - {None}, stager)
+        numbers = range(start + 1, start + len(rows) + 1)
+        for number, values, (cleaned, errors), key in zip(numbers, rows, staged, keys, strict=True):
             pk, old = existing.get(key, (None, None))
             record = stager.complete(cleaned, old)
             self.validate(record, errors, number)
@@ -254,8 +252,9 @@ class ChunkedImport:
         """natural key -> (primary key, the record's values by attname) of the records that
         `keys` name, in a query per KEYS_PER_QUERY keys."""
         found = {}
-        for batch in writes.in_batches(keys):
-            for pk, *values in self.existing(batch).values_list("pk", *stager.attnames):
+        for batch in bulk.in_batches(keys):
+            records = self.existing(batch).order_by().values_list("pk", *stager.attnames)
+            for pk, *values in records:
                 found[tuple(values[index] for index in stager.key_indexes)] = (pk, tuple(values))
         return found
 
@@ -272,10 +271,10 @@ class ChunkedImport:
         insert_names, defaults = self.insert_fields(attnames)
 
         def insert(rows: list[tuple]) -> None:
-            writes.insert_rows(model, insert_names, [row + defaults for row in rows], using)
+            bulk.insert_rows(model, insert_names, [row + defaults for row in rows], using)
 
         def update(rows: list[tuple]) -> None:
-            writes.update_rows(model, attnames, rows, using)
+            bulk.update_rows(model, attnames, rows, using)
 
         self._write(run, run.new, NEW, insert)
         self._write(run, run.changed, UPDATE, update)

@@ -10,6 +10,7 @@ from django.db.models import F
 from import_export.fields import Field
 
 from councils.imports.base import DataResource
+from councils.imports.bulk import AnyOf, in_batches
 from councils.imports.cells import CategoryCell, DateCell, TypeCell, YearCell
 from councils.imports.value_cells import (
     ChoiceCell,
@@ -22,7 +23,6 @@ from councils.imports.value_cells import (
     YesNoCell,
     councils_by_code,
 )
-from councils.imports.writes import in_batches
 from councils.models import (
     Compliance,
     Council,
@@ -141,8 +141,8 @@ class PopulationResource(DataResource):
 
     def existing(self, keys):
         return Population.objects.filter(
-            council__in={council_id for council_id, _ in keys},
-            year__in={year_id for _, year_id in keys},
+            AnyOf(F("council"), {council_id for council_id, _ in keys}),
+            AnyOf(F("year"), {year_id for _, year_id in keys}),
         )
 
 
@@ -208,7 +208,7 @@ class DecisionResource(DataResource):
         self.fields["category"].widget.load()
 
     def existing(self, keys):
-        return Decision.objects.filter(reference__in=[reference for (reference,) in keys])
+        return Decision.objects.filter(AnyOf(F("reference"), [reference for (reference,) in keys]))
 
     def accepted(self, decision):
         # Each date counts in its reporting year: confirming creates a missing one, so that
@@ -220,24 +220,24 @@ class DecisionResource(DataResource):
     def check(self, decision, failed):
         # The same rules as the database's check constraints, with reasons staff can act on.
         if (
-            failed.isdisjoint({"received", "decided"})
+            failed.isdisjoint(("received", "decided"))
             and decision.decided
             and decision.received
             and decision.decided < decision.received
         ):
             yield "decided", f"Before the received date, {decision.received:%d/%m/%Y}."
-        if failed.isdisjoint({"decided", "outcome"}):
+        if failed.isdisjoint(("decided", "outcome")):
             if decision.outcome and not decision.decided:
                 yield "decided", "Blank, but the row has an outcome: a decision needs both."
             if decision.decided and not decision.outcome:
                 yield "outcome", "Blank, but the row has a decided date: a decision needs both."
-        if failed.isdisjoint({"compliance", "compliance_date"}):
+        if failed.isdisjoint(("compliance", "compliance_date")):
             if decision.compliance and not decision.compliance_date:
                 yield "compliance_date", "Blank, but the row has a compliance outcome."
             if decision.compliance_date and not decision.compliance:
                 yield "compliance", "Blank, but the row has a compliance date."
         if (
-            failed.isdisjoint({"remedied_by_council", "outcome"})
+            failed.isdisjoint(("remedied_by_council", "outcome"))
             and decision.remedied_by_council
             and decision.outcome != Outcome.UPHELD
         ):
@@ -280,7 +280,8 @@ class RecommendationResource(DataResource):
         }
 
     def existing(self, keys):
-        return Recommendation.objects.filter(decision__in={decision for decision, _, _ in keys})
+        decisions = {decision_id for decision_id, _, _ in keys}
+        return Recommendation.objects.filter(AnyOf(F("decision"), decisions))
 
 
 RESOURCES: dict[str, type[DataResource]] = {
