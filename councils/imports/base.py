@@ -263,7 +263,7 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
             return
         model = self._meta.model
         instance = model(**record._asdict())
-        for attribute, related in stager.related(cells).items():
+        for attribute, related in stager.related(cells, record).items():
             setattr(instance, attribute, related)  # rendered without a query
         original = None if old is None else model(**dict(zip(stager.attnames, old, strict=True)))
         self._add_preview(import_type, instance, original)

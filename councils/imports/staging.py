@@ -45,6 +45,8 @@ class RowStager:
             if field.column_name in self.headers
         ]
         self.memos: list[dict | None] = [{} if cell[3].remembered else None for cell in self.cells]
+        # The records the remembered foreign-key cells named, by id (for the preview).
+        self.objects: list[dict] = [{} for _ in self.cells]
         present = {index for index, *_ in self.cells}
         self.absent = [index for index in range(len(fields)) if index not in present]
         self.defaults = [field.get_default() for field in model_fields]
@@ -63,18 +65,18 @@ class RowStager:
         row = self.row(values) if self.reads_row else None
         cleaned: list = [None] * len(self.attnames)
         errors: dict[str, list[str]] = {}
-        for number, (index, position, attribute, widget, related, depends) in enumerate(self.cells):
+        for number, (index, position, attribute, widget, _, depends) in enumerate(self.cells):
             cell = values[position]
             memo = self.memos[number]
             if memo is None:
-                value = _read(widget, cell, row, related)
+                value = self._read(number, cell, row)
             else:
                 key = cell if type(cell) is str else (type(cell), cell)
                 if depends:
                     key = (key, widget.depends_on(row))
                 value = memo.get(key, _NOT_READ)
                 if value is _NOT_READ:
-                    value = memo[key] = _read(widget, cell, row, related)
+                    value = memo[key] = self._read(number, cell, row)
                     if len(memo) > MEMO_CELLS:
                         self.memos[number] = None
             if isinstance(value, ValueError):
@@ -95,20 +97,25 @@ class RowStager:
             cleaned[index] = self.defaults[index] if existing is None else existing[index]
         return self.record._make(cleaned)
 
-    def related(self, values: Sequence) -> dict[str, Any]:
+    def _read(self, number: int, cell: Any, row: dict | None) -> Any:
+        """The cell's database value, or the ValueError saying why it is bad."""
+        _, _, _, widget, related, _ = self.cells[number]
+        try:
+            value = widget.clean(cell, row)
+        except ValueError as error:
+            return error
+        if related and value is not None:
+            if self.memos[number] is not None:
+                self.objects[number][value.pk] = value
+            return value.pk
+        return value
+
+    def related(self, values: Sequence, record: tuple) -> dict[str, Any]:
         """The records a good row's foreign-key cells name, by attribute (for its preview)."""
-        row = self.row(values)
-        return {
-            attribute: widget.clean(values[position], row)
-            for _, position, attribute, widget, related, _ in self.cells
-            if related
-        }
-
-
-def _read(widget: CellWidget, cell: Any, row: dict | None, related: bool) -> Any:
-    """The cell's database value, or the ValueError saying why it is bad."""
-    try:
-        value = widget.clean(cell, row)
-    except ValueError as error:
-        return error
-    return value.pk if related and value is not None else value
+        found = {}
+        for number, (index, position, attribute, widget, related, _) in enumerate(self.cells):
+            if related and record[index] is not None:
+                found[attribute] = self.objects[number].get(record[index]) or widget.clean(
+                    values[position], self.row(values)
+                )
+        return found
