@@ -9,7 +9,7 @@ columns (`DataResource.check`) read it as they read a model instance.
 
 from collections import namedtuple
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from councils.imports.cells import CellWidget
 
@@ -17,6 +17,17 @@ from councils.imports.cells import CellWidget
 # summary), so remembering them saves nothing.
 MEMO_CELLS = 8192
 _NOT_READ = object()
+
+
+class Cell(NamedTuple):
+    """How one column of the file is read."""
+
+    index: int  # in the record
+    position: int  # in the row
+    attribute: str
+    widget: CellWidget
+    related: bool  # a foreign key: the record holds the id of what the widget finds
+    depends: bool  # its reading depends on the rest of the row (`CellWidget.depends_on`)
 
 
 class RowStager:
@@ -30,10 +41,8 @@ class RowStager:
         self.attnames = tuple(field.attname for field in model_fields)
         self.record = namedtuple(f"{model.__name__}Record", self.attnames)
         self.headers = list(headers)
-        # (index in the record, position in the row, attribute, widget, whether a foreign key,
-        # whether its reading depends on the rest of the row)
         self.cells = [
-            (
+            Cell(
                 index,
                 self.headers.index(field.column_name),
                 field.attribute,
@@ -44,13 +53,15 @@ class RowStager:
             for index, (field, model_field) in enumerate(zip(fields, model_fields, strict=True))
             if field.column_name in self.headers
         ]
-        self.memos: list[dict | None] = [{} if cell[3].remembered else None for cell in self.cells]
+        self.memos: list[dict | None] = [
+            {} if cell.widget.remembered else None for cell in self.cells
+        ]
         # The records the remembered foreign-key cells named, by id (for the preview).
         self.objects: list[dict] = [{} for _ in self.cells]
-        present = {index for index, *_ in self.cells}
+        present = {cell.index for cell in self.cells}
         self.absent = [index for index in range(len(fields)) if index not in present]
         self.defaults = [field.get_default() for field in model_fields]
-        self.reads_row = any(cell[5] for cell in self.cells)
+        self.reads_row = any(cell.depends for cell in self.cells)
         keys = [resource.fields[name].attribute for name in resource.get_import_id_fields()]
         self.key_attributes = frozenset(keys)
         attributes = [field.attribute for field in fields]
@@ -99,12 +110,12 @@ class RowStager:
 
     def _read(self, number: int, cell: Any, row: dict | None) -> Any:
         """The cell's database value, or the ValueError saying why it is bad."""
-        _, _, _, widget, related, _ = self.cells[number]
+        column = self.cells[number]
         try:
-            value = widget.clean(cell, row)
+            value = column.widget.clean(cell, row)
         except ValueError as error:
             return error
-        if related and value is not None:
+        if column.related and value is not None:
             if self.memos[number] is not None:
                 self.objects[number][value.pk] = value
             return value.pk
@@ -113,9 +124,11 @@ class RowStager:
     def related(self, values: Sequence, record: tuple) -> dict[str, Any]:
         """The records a good row's foreign-key cells name, by attribute (for its preview)."""
         found = {}
-        for number, (index, position, attribute, widget, related, _) in enumerate(self.cells):
-            if related and record[index] is not None:
-                found[attribute] = self.objects[number].get(record[index]) or widget.clean(
-                    values[position], self.row(values)
-                )
+        for number, cell in enumerate(self.cells):
+            target = record[cell.index] if cell.related else None
+            if target is not None:
+                named = self.objects[number].get(target)
+                if named is None:  # not remembered: read the cell again
+                    named = cell.widget.clean(values[cell.position], self.row(values))
+                found[cell.attribute] = named
         return found
