@@ -151,3 +151,15 @@ def test_any_of_finds_what_in_finds():
 
     assert sorted(found.values_list("reference", flat=True)) == ["24 000 002", "24 000 004"]
     assert not Decision.objects.filter(bulk.AnyOf(F("reference"), [])).exists()
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_written_as_it_is_and_then_unchanged():
+    awkward = 'Two\tcolumns,\nthree lines\r\nand C:\\path\\N "quoted" £ \\.'
+    rows = [decision(1, summary=awkward), decision(2, summary="Plain.")]
+    import_rows("decisions", rows)
+    rows[1]["summary"] = awkward  # now through the update too
+
+    result = import_rows("decisions", rows)
+
+    assert str(result.counts) == "0 new, 1 updated, 1 unchanged"
+    assert set(Decision.objects.values_list("summary", flat=True)) == {awkward}
