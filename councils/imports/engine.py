@@ -257,9 +257,9 @@ class ChunkedImport:
         `keys` name, in a query per KEYS_PER_QUERY keys."""
         found = {}
         for batch in bulk.in_batches(keys):
-            records = self.existing(batch).order_by().values_list("pk", *stager.attnames)
-            for pk, *values in records:
-                found[tuple(values[index] for index in stager.key_indexes)] = (pk, tuple(values))
+            records = self.existing(batch).order_by().values_list(*stager.attnames, "pk")
+            for *values, pk in records:
+                found[stager.key(values, {})] = (pk, tuple(values))
         return found
 
     # Writing a chunk.

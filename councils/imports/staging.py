@@ -9,6 +9,7 @@ columns (`DataResource.check`) read it as they read a model instance.
 
 from collections import namedtuple
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from councils.imports.cells import CellWidget
@@ -66,6 +67,8 @@ class RowStager:
         self.key_attributes = frozenset(keys)
         attributes = [field.attribute for field in fields]
         self.key_indexes = [attributes.index(attribute) for attribute in keys]
+        pick = itemgetter(*self.key_indexes)
+        self._key = pick if len(keys) > 1 else lambda cleaned: (pick(cleaned),)
 
     def row(self, values: Sequence) -> dict[str, Any]:
         return dict(zip(self.headers, values, strict=True))
@@ -100,7 +103,7 @@ class RowStager:
         """The row's natural key (foreign keys as ids), or None if a key cell is bad."""
         if errors and not self.key_attributes.isdisjoint(errors):
             return None
-        return tuple(cleaned[index] for index in self.key_indexes)
+        return self._key(cleaned)
 
     def complete(self, cleaned: list, existing: tuple | None) -> tuple:
         """The record, absent columns filled from the `existing` record's values or defaults."""
