@@ -127,9 +127,17 @@ def prepare(args, workdir: Path) -> list[tuple[str, Path]]:
 
 
 def clear_decisions() -> None:
-    from councils.models import Decision
+    from django.db import connection
+
+    from councils.models import Decision, DecisionTally
 
     Decision.objects.all().delete()
+    if connection.vendor == "postgresql":
+        # Each run then starts from the same tables, not from ones bloated by the runs before
+        # (with autovacuum off, as on a test server, 200,000 dead rows a run pile up).
+        with connection.cursor() as cursor:
+            for model in (Decision, DecisionTally):
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def clean_up() -> None:

@@ -8,7 +8,8 @@ invalidated, so every write path moves it, and all of them do so through this mo
 - `VersionedQuerySet`: a QuerySet's `update()`, `delete()`, `bulk_create()` and `bulk_update()`
   bump (related managers are built from it, so `council.decisions.all().delete()` does too);
 - many-to-many `add()`, `remove()`, `set()` and `clear()` bump (`m2m_changed`, below);
-- the few writes in raw SQL (the import engine's set-based UPDATE) call `bump()` themselves.
+- the few writes in raw SQL (the import engine's inserts and updates, `councils.imports.bulk`) call
+  `bump()` themselves.
 
 Every model of `councils` and `letters` is versioned except those in `UNVERSIONED`, which no
 public page or download shows; `tests/test_invalidation.py` enumerates them all and fails on a

@@ -29,12 +29,11 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
-from django.db.models.query import QuerySet
 from django.test import Client
 
 from councils import admin as councils_admin
 from councils import dataversion
-from councils.imports import files
+from councils.imports import bulk, files
 from councils.middleware import DatabaseUnavailableMiddleware
 from councils.models import Decision, ImportRecord
 from tests.factories import CouncilFactory, ReportingYearFactory
@@ -74,19 +73,18 @@ def importer(client, django_user_model):
 
 @pytest.fixture
 def connection_lost_after(monkeypatch):
-    """Every bulk insert writes its first `rows` rows, then the database connection is lost."""
+    """Every import insert writes its first `rows` rows, then the database connection is lost."""
 
     def lose_connection_after(rows: int) -> list[int]:
         written: list[int] = []
-        real = QuerySet.bulk_create
+        real = bulk.insert_rows
 
-        def flaky(self, objs, *args, **kwargs):
-            objs = list(objs)
-            real(self, objs[:rows], *args, **kwargs)
-            written.append(min(rows, len(objs)))
+        def flaky(model, attnames, values, using):
+            real(model, attnames, values[:rows], using)
+            written.append(min(rows, len(values)))
             raise OperationalError("server closed the connection unexpectedly")
 
-        monkeypatch.setattr(QuerySet, "bulk_create", flaky)
+        monkeypatch.setattr(bulk, "insert_rows", flaky)
         return written
 
     return lose_connection_after
@@ -193,7 +191,7 @@ KILLED_IMPORT = textwrap.dedent(
     import django
     django.setup()
     from django.core.management import call_command
-    from django.db.models.query import QuerySet
+    from councils.imports import bulk
     from councils.models import Council
 
     call_command("migrate", verbosity=0)
@@ -201,15 +199,14 @@ KILLED_IMPORT = textwrap.dedent(
         code="E07000170", name="Ashfield", official_name="Ashfield District Council",
         slug="ashfield", type_id="district",
     )
-    real = QuerySet.bulk_create
+    real = bulk.insert_rows
 
-    def half_then_wait(self, objs, *args, **kwargs):
-        objs = list(objs)
-        real(self, objs[: len(objs) // 2], *args, **kwargs)
-        print("HALF WRITTEN", len(objs) // 2, flush=True)
+    def half_then_wait(model, attnames, rows, using):
+        real(model, attnames, rows[: len(rows) // 2], using)
+        print("HALF WRITTEN", len(rows) // 2, flush=True)
         time.sleep(60)  # until killed
 
-    QuerySet.bulk_create = half_then_wait
+    bulk.insert_rows = half_then_wait
     call_command("import_data", "decisions", sys.argv[1])
     """
 )

@@ -15,6 +15,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils.html import escape
 
+from councils.imports import bulk
 from councils.imports.files import read_file
 from councils.imports.resources import RESOURCES
 from councils.models import Council, CouncilType, Decision, ImportRecord
@@ -132,16 +133,15 @@ def test_a_tampered_preview_name_reads_no_file_outside_the_previews(
 def first_write_paused(monkeypatch):
     """The first confirm to write decisions stops there, before it commits, until released."""
     writing, release = threading.Event(), threading.Event()
-    real_bulk_create = Decision.objects.bulk_create
+    real_insert = bulk.insert_rows
 
-    def paused(objs, *args, **kwargs):
-        created = real_bulk_create(objs, *args, **kwargs)
+    def paused(*args, **kwargs):
+        real_insert(*args, **kwargs)
         if not writing.is_set():
             writing.set()
             release.wait(20)
-        return created
 
-    monkeypatch.setattr(Decision.objects, "bulk_create", paused)
+    monkeypatch.setattr(bulk, "insert_rows", paused)
     return writing, release
 
 

@@ -241,8 +241,9 @@ def test_the_command_prints_every_problem_and_fails(tmp_path, ashfield):
     assert str(caught.value) == (
         f"{path}: 2 of 3 rows rejected (4 problems); nothing was imported."
     )
-    progress, *lines = err.getvalue().splitlines()  # not a terminal: plain progress lines
-    assert progress == "1 of 3 rows (33%)"
+    output = err.getvalue().splitlines()  # not a terminal: plain progress lines, bad rows too
+    progress, lines = output[:3], output[3:]
+    assert progress == ["1 of 3 rows (33%)", "2 of 3 rows (66%)", "3 of 3 rows (100%)"]
     assert len(lines) == 4
     assert lines[0].startswith("row 3, category “Hosing”: Not a known service category.")
     assert lines[1] == "row 3, decided “2023-01-01”: Before the received date, 14/05/2023."

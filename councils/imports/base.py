@@ -6,16 +6,16 @@ update, and its rules across columns. Everything else is here:
 - every problem in every row is reported (row, column, value, reason), and if any row is bad
   nothing is written: the whole import is one transaction, rolled back;
 - bounded memory and time: the rows are checked and written in chunks (`councils.imports.engine`,
-  which says why), records a chunk may update are fetched by natural key, foreign keys come from
-  dictionaries built once per import, and the library's per-row deep copy and HTML diff give way
-  to comparing a tuple;
+  which says how and why), the records a chunk may update are fetched by natural key, foreign
+  keys come from dictionaries built once per import, and a row is compared with its record as a
+  tuple of values;
 - a row the database still refuses (a constraint the checks here missed) is found by halving its
   chunk's write and reported against its row instead of failing the request;
 - every run is recorded as an ImportRecord, and one that changed data bumps the data version.
 """
 
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, ClassVar
 
@@ -75,6 +75,7 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
         self.progress = progress
         model_fields = self._meta.model._meta
         attnames = [model_fields.get_field(f.attribute).attname for f in self._import_fields]
+        self._attnames = attnames
         self._values = attrgetter(*attnames)  # the record's imported values, as a tuple
         self._cells = [(f.column_name, f.attribute, f.widget.clean) for f in self._import_fields]
         self._columns = {field.attribute: field.column_name for field in self._import_fields}
@@ -92,7 +93,6 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
     def _reset(self) -> None:
         self._total = 0
         self._seen: dict[tuple, int] = {}
-        self._pending: dict[int, tuple[int, dict, RowResult]] = {}
         self._current: Model | None = None
         self._before: tuple | None = None
         self._original: Model | None = None
@@ -122,13 +122,18 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
     def prepare_chunk(self, headers: list[str], rows: list[tuple]) -> None:
         """Fill the lookup maps of the cells that only need a chunk's worth (`rows`)."""
 
-    def existing(self, keys: set[tuple]) -> Iterable[Model]:
-        """The records whose natural keys may be among `keys`."""
+    def existing(self, keys: list[tuple]) -> QuerySet:
+        """The records whose natural keys may be among `keys` (at most KEYS_PER_QUERY)."""
         raise NotImplementedError
 
-    def check(self, instance: Model, failed: frozenset[str]) -> Iterator[tuple[str, str]]:
-        """(attribute, reason) for each rule across columns broken; `failed` cells are skipped."""
+    def check(self, record, failed: frozenset[str]) -> Iterator[tuple[str, str]]:
+        """(attribute, reason) for each rule across columns broken; `failed` cells are skipped.
+
+        `record` is a model instance, or a bulk resource's staged record: read it by attname."""
         return iter(())
+
+    def accepted(self, record) -> None:
+        """Called with each good row's record (as `check` has it)."""
 
     # Natural keys.
 
@@ -147,8 +152,8 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
             key.append(value.pk if isinstance(value, Model) else value)
         return tuple(key)
 
-    def instance_key(self, instance: Model) -> tuple:
-        key = self._key(instance)
+    def record_key(self, record) -> tuple:
+        key = self._key(record)
         return key if len(self._key_attributes) > 1 else (key,)
 
     # The import.
@@ -220,19 +225,25 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
                     errors[attribute] = [str(error)]
                 else:
                     setattr(instance, attribute, value)
+        self.validate(instance, errors, kwargs["row_number"])
+        if errors:
+            raise ValidationError(errors)
+        self.accepted(instance)
+
+    def validate(self, record, errors: dict[str, list[str]], number: int) -> None:
+        """Add to the cells' `errors` the rules across columns that `record` breaks, and a natural
+        key repeated from an earlier row of the file."""
         failed = frozenset(errors)
-        for attribute, reason in self.check(instance, failed):
+        for attribute, reason in self.check(record, failed):
             errors.setdefault(attribute, []).append(reason)
         if failed.isdisjoint(self._key_attributes):
-            row_number = kwargs["row_number"] + 1  # the header is row 1
-            first = self._seen.setdefault(self.instance_key(instance), row_number)
+            row_number = number + 1  # the header is row 1
+            first = self._seen.setdefault(self.record_key(record), row_number)
             if first != row_number:
                 key = " + ".join(self._columns[a] for a in self._key_attributes)
                 errors.setdefault(self._key_attributes[0], []).append(
                     f"Repeats row {first}: each {key} may appear only once in a file."
                 )
-        if errors:
-            raise ValidationError(errors)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # Unchanged: every imported column already holds the file's value.
@@ -243,25 +254,41 @@ class DataResource(revisions.RevisesOnImport, ChunkedImport, SafeResource):
         )
 
     def after_import_row(self, row, row_result, **kwargs):
-        number = kwargs["row_number"]
         if row_result.import_type in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
-            if self._meta.use_bulk:  # kept until the bulk write, to blame a refused row
-                self._pending[id(self._current)] = (number, row, row_result)
-            if len(self._previews) < PREVIEW_ROWS:
-                row_result.diff = self._preview(self._current, self._original)
-                self._previews.append(row_result)
-        if self.progress:
-            self.progress(number, self._total)
+            self._add_preview(row_result.import_type, self._current, self._original)
+
+    def preview_staged(self, stager, import_type: str, record, old: tuple | None, cells) -> None:
+        """Show a bulk resource's new or changed row, if among the first PREVIEW_ROWS."""
+        if len(self._previews) >= PREVIEW_ROWS:
+            return
+        model = self._meta.model
+        instance = model(**record._asdict())
+        for attribute, related in stager.related(cells, record).items():
+            setattr(instance, attribute, related)  # rendered without a query
+        original = None if old is None else model(**dict(zip(stager.attnames, old, strict=True)))
+        self._add_preview(import_type, instance, original)
+
+    def _add_preview(self, import_type: str, instance: Model, original: Model | None) -> None:
+        if len(self._previews) < PREVIEW_ROWS:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = import_type
+            row_result.diff = self._preview(instance, original)
+            self._previews.append(row_result)
 
     def _preview(self, instance: Model, original: Model | None) -> list[str]:
         cells = []
-        for field in self._import_fields:
+        for field, attname in zip(self._import_fields, self._attnames, strict=True):
             new = field.export(instance)
-            old = new if original is None else field.export(original)
+            same = original is None or getattr(original, attname) == getattr(instance, attname)
+            old = new if same else field.export(original)  # a changed foreign key: one query
             cells.append(
                 new if old == new else format_html("<del>{}</del> <ins>{}</ins>", old, new)
             )
         return cells
+
+    def row_done(self, number: int) -> None:
+        if self.progress:
+            self.progress(number, self._total)
 
     def preview_writes(self) -> bool:
         # Public years' figures are measured after the rows are written (councils.revisions).

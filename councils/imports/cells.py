@@ -11,6 +11,7 @@ else is refused with the rule it breaks. Problems show a cell as it reads in the
 import datetime
 import functools
 import re
+from collections.abc import Hashable
 from functools import cached_property
 from typing import Any
 
@@ -66,6 +67,9 @@ class CellWidget(Widget):
     """One column's cells: `parse` raises ValueError with a reason staff can act on."""
 
     blank: Any = None
+    # Whether a cell reads the same all through an import, so that each distinct cell is read
+    # once (`imports.staging`).
+    remembered = True
 
     def __init__(self, *, required: bool = False):
         super().__init__(coerce_to_string=True)
@@ -73,6 +77,10 @@ class CellWidget(Widget):
 
     def start(self, today: datetime.date) -> None:
         """Called as an import begins, with the day it runs on."""
+
+    def depends_on(self, row: dict) -> Hashable:
+        """What else in the row a cell's reading depends on, if anything."""
+        return None
 
     def clean(self, value, row=None, **kwargs):
         text = value.strip() if type(value) is str else cell_text(value)
@@ -192,6 +200,7 @@ class YearBook:
 
     def __init__(self):
         self.created: list[str] = []
+        self._by_day: dict[datetime.date, ReportingYear] = {}
 
     @cached_property
     def _by_label(self) -> dict[str, ReportingYear]:
@@ -206,7 +215,10 @@ class YearBook:
         return year
 
     def for_day(self, day: datetime.date) -> ReportingYear:
-        return self.for_label(year_label(reporting_year_start(day)))
+        year = self._by_day.get(day)
+        if year is None:
+            year = self._by_day[day] = self.for_label(year_label(reporting_year_start(day)))
+        return year
 
     def notice(self, *, done: bool) -> str:
         """What staff are told about the years created, in the admin preview and the command."""
@@ -268,9 +280,12 @@ class CategoryCell(CellWidget):
         self.categories: list[Category] = []
         self.by_name: dict[str, Category] = {}
         self.dates = DateCell()
+        # The year label of each distinct date cell ("" when blank, None when bad), per import.
+        self.labels: dict[Hashable, str | None] = {}
 
     def start(self, today: datetime.date) -> None:
         self.dates.start(today)
+        self.labels = {}
 
     def load(self) -> None:
         names = Category.objects.by_any_name()
@@ -290,16 +305,29 @@ class CategoryCell(CellWidget):
             raise ValueError(f"{error} The service categories for {label} are: {names}.") from None
         return category
 
+    def depends_on(self, row: dict) -> Hashable:
+        return self._year(row)
+
     def _year(self, row) -> str | None:
         """The row's reporting year, or None if its dates do not say (their cells report why)."""
         for column in ("decided", "received"):
-            try:
-                day = self.dates.clean(row.get(column))
-            except ValueError:
-                return None
-            if day:
-                return year_label(reporting_year_start(day))
+            cell = row.get(column)
+            key = cell if type(cell) is str else (type(cell), cell)
+            label = self.labels.get(key, "?")
+            if label == "?":
+                label = self._label(cell)
+                if len(self.labels) < DAYS_REMEMBERED:
+                    self.labels[key] = label
+            if label != "":
+                return label
         return None
+
+    def _label(self, cell) -> str | None:
+        try:
+            day = self.dates.clean(cell)
+        except ValueError:
+            return None
+        return year_label(reporting_year_start(day)) if day else ""
 
     def parse(self, text: str) -> Category:
         category = self.by_name.get(fold(text))

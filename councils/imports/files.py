@@ -94,20 +94,27 @@ class SharedCells:
     them: a 200,000-row file then holds a few thousand of these strings, not two million."""
 
     def __init__(self):
-        self.columns: list[dict | None] = []
+        self.columns: list[dict | None] = []  # by position; None once a column stops
+        self._shared: list[tuple[int, dict]] = []  # the columns still shared
 
     def __call__(self, row: list) -> list:
-        self.columns += [{} for _ in range(len(row) - len(self.columns))]
-        for position, cell in enumerate(row):
-            seen = self.columns[position]
-            if seen is None:
-                continue
-            # Keyed with the type too: 1, 1.0 and True are equal, but read differently.
-            key = cell if type(cell) is str else (type(cell), cell)
-            row[position] = seen.setdefault(key, cell)
-            if len(seen) > SHARED_PER_COLUMN:
-                self.columns[position] = None
+        if len(row) > len(self.columns):
+            self.columns += [{} for _ in range(len(row) - len(self.columns))]
+            self._share()
+        width = len(row)
+        for position, seen in self._shared:
+            if position < width:
+                cell = row[position]
+                # Keyed with the type too: 1, 1.0 and True are equal, but read differently.
+                key = cell if type(cell) is str else (type(cell), cell)
+                row[position] = seen.setdefault(key, cell)
+                if len(seen) > SHARED_PER_COLUMN:
+                    self.columns[position] = None
+                    self._share()
         return row
+
+    def _share(self) -> None:
+        self._shared = [(p, seen) for p, seen in enumerate(self.columns) if seen is not None]
 
 
 class _CheckedFormat:

@@ -10,8 +10,8 @@ from django.db.models import F
 from import_export.fields import Field
 
 from councils.imports.base import DataResource
+from councils.imports.bulk import AnyOf, in_batches
 from councils.imports.cells import CategoryCell, DateCell, TypeCell, YearCell
-from councils.imports.engine import in_batches
 from councils.imports.value_cells import (
     ChoiceCell,
     CodeCell,
@@ -140,7 +140,10 @@ class PopulationResource(DataResource):
         self.fields["year"].widget.years = self.years
 
     def existing(self, keys):
-        return Population.objects.filter(year__in={year_id for _, year_id in keys})
+        return Population.objects.filter(
+            AnyOf(F("council"), {council_id for council_id, _ in keys}),
+            AnyOf(F("year"), {year_id for _, year_id in keys}),
+        )
 
 
 class DecisionResource(DataResource):
@@ -205,38 +208,36 @@ class DecisionResource(DataResource):
         self.fields["category"].widget.load()
 
     def existing(self, keys):
-        for references in in_batches(reference for (reference,) in keys):
-            yield from Decision.objects.filter(reference__in=references)
+        return Decision.objects.filter(AnyOf(F("reference"), [reference for (reference,) in keys]))
 
-    def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
+    def accepted(self, decision):
         # Each date counts in its reporting year: confirming creates a missing one, so that
         # staff can preview its figures.
-        for day in (instance.received, instance.decided, instance.compliance_date):
+        for day in (decision.received, decision.decided, decision.compliance_date):
             if day:
                 self.years.for_day(day)
 
     def check(self, decision, failed):
         # The same rules as the database's check constraints, with reasons staff can act on.
         if (
-            failed.isdisjoint({"received", "decided"})
+            failed.isdisjoint(("received", "decided"))
             and decision.decided
             and decision.received
             and decision.decided < decision.received
         ):
             yield "decided", f"Before the received date, {decision.received:%d/%m/%Y}."
-        if failed.isdisjoint({"decided", "outcome"}):
+        if failed.isdisjoint(("decided", "outcome")):
             if decision.outcome and not decision.decided:
                 yield "decided", "Blank, but the row has an outcome: a decision needs both."
             if decision.decided and not decision.outcome:
                 yield "outcome", "Blank, but the row has a decided date: a decision needs both."
-        if failed.isdisjoint({"compliance", "compliance_date"}):
+        if failed.isdisjoint(("compliance", "compliance_date")):
             if decision.compliance and not decision.compliance_date:
                 yield "compliance_date", "Blank, but the row has a compliance outcome."
             if decision.compliance_date and not decision.compliance:
                 yield "compliance", "Blank, but the row has a compliance date."
         if (
-            failed.isdisjoint({"remedied_by_council", "outcome"})
+            failed.isdisjoint(("remedied_by_council", "outcome"))
             and decision.remedied_by_council
             and decision.outcome != Outcome.UPHELD
         ):
@@ -279,8 +280,8 @@ class RecommendationResource(DataResource):
         }
 
     def existing(self, keys):
-        for batch in in_batches({decision_id for decision_id, _, _ in keys}):
-            yield from Recommendation.objects.filter(decision__in=batch)
+        decisions = {decision_id for decision_id, _, _ in keys}
+        return Recommendation.objects.filter(AnyOf(F("decision"), decisions))
 
 
 RESOURCES: dict[str, type[DataResource]] = {

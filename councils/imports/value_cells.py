@@ -125,7 +125,9 @@ class CouncilCell(CellWidget):
 
 
 class DecisionCell(CellWidget):
-    """A decision by reference, from a map filled once per import."""
+    """A decision by reference, from a map filled for each chunk of rows."""
+
+    remembered = False  # the map changes with each chunk
 
     def __init__(self, *, required: bool = False):
         super().__init__(required=required)
